@@ -1,0 +1,155 @@
+"""The `statusgen` command: a thin layer over the library.
+
+The clock is read here, once (`--now`, else SOURCE_DATE_EPOCH, else the
+system clock), and passed down.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from generator import __version__
+from generator.timestamps import UTC, TimestampError, parse_now
+
+
+def read_clock(now: str | None) -> datetime:
+    try:
+        if now:
+            return parse_now(now)
+        epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+        if epoch:
+            return parse_now(epoch)
+    except TimestampError as exc:
+        raise click.BadParameter(str(exc), param_hint="--now / SOURCE_DATE_EPOCH") from None
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def site_argument(func):
+    return click.argument(
+        "site", type=click.Path(file_okay=False, path_type=Path), default=".", required=False
+    )(func)
+
+
+def now_option(func):
+    return click.option(
+        "--now", metavar="T",
+        help="Pretend the time is T (e.g. '2026-11-26 14:00 UTC' or epoch seconds). "
+        "Default: $SOURCE_DATE_EPOCH, else the system clock.",
+    )(func)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="statusgen")
+def main():
+    """statusgen: build a static status page from Markdown incidents.
+
+    \b
+    Example:
+      statusgen check
+      statusgen build --now "2026-11-26 12:00 UTC"
+      statusgen serve
+    """
+
+
+@main.command()
+@site_argument
+@now_option
+@click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@click.option("--format", "fmt", type=click.Choice(["text", "github", "json"]), default="text", show_default=True,
+              help="github prints GitHub Actions annotations.")
+def check(site, now, strict, fmt):
+    """Validate the content of SITE and report every problem at once.
+
+    \b
+    Example:
+      statusgen check --strict --format github
+    """
+    from generator.content import load
+    from generator.problems import format_problems
+
+    _content, problems = load(site, read_clock(now))
+    report = format_problems(problems.sorted(), fmt)
+    if fmt == "json":
+        click.echo(report)
+    elif report:
+        click.echo(report, err=fmt == "text")
+    if fmt == "text":
+        e, w = len(problems.errors), len(problems.warnings)
+        click.echo(f"{e} error{'s' * (e != 1)}, {w} warning{'s' * (w != 1)}", err=True)
+    sys.exit(1 if problems.failed(strict) else 0)
+
+
+@main.group()
+def new():
+    """Create a new incident or maintenance file.
+
+    \b
+    Example:
+      statusgen new incident "Elevated API errors" --component api=partial_outage
+    """
+
+
+def _create(site, kind, title, components, now, message, start=None, end=None):
+    from generator.authoring import AuthoringError, create_event
+
+    try:
+        path = create_event(site, kind, title, list(components), now, message or "", start, end)
+    except AuthoringError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(path)
+
+
+@new.command("incident")
+@click.argument("title")
+@click.option("--component", "-c", "components", multiple=True, metavar="ID=STATUS",
+              help="An affected component and its status (degraded_performance, partial_outage, major_outage). Repeatable.")
+@click.option("--message", "-m", help="The first update's text.")
+@click.option("--site", type=click.Path(file_okay=False, path_type=Path), default=".", help="The site folder.")
+@now_option
+def new_incident(title, components, message, site, now):
+    """Open a new incident, with a first 'Investigating' update stamped now.
+
+    \b
+    Example:
+      statusgen new incident "Elevated API errors" -c api=partial_outage -m "We are looking into it."
+    """
+    _create(site, "incident", title, components, read_clock(now), message)
+
+
+@new.command("maintenance")
+@click.argument("title")
+@click.option("--start", required=True, metavar="T", help="When the window opens, e.g. '2026-12-02 06:00 Europe/Berlin'.")
+@click.option("--end", required=True, metavar="T", help="When the window closes.")
+@click.option("--component", "-c", "components", multiple=True, metavar="ID[=STATUS]",
+              help="An affected component (status defaults to under_maintenance). Repeatable.")
+@click.option("--message", "-m", help="The announcement's text.")
+@click.option("--site", type=click.Path(file_okay=False, path_type=Path), default=".", help="The site folder.")
+@now_option
+def new_maintenance(title, start, end, components, message, site, now):
+    """Announce a maintenance window, with a 'Scheduled' update stamped now.
+
+    Times without a zone are read in the site's time zone.
+
+    \b
+    Example:
+      statusgen new maintenance "Database upgrade" --start "2026-12-02 06:00" --end "2026-12-02 07:00" -c api
+    """
+    from generator.content import load
+    from generator.timestamps import parse_timestamp, zone
+
+    content, _ = load(site)
+    tz = content.site.timezone if content else zone("UTC")
+    try:
+        start_at, end_at = parse_timestamp(start, tz), parse_timestamp(end, tz)
+    except TimestampError as exc:
+        raise click.BadParameter(str(exc)) from None
+    _create(site, "maintenance", title, components, read_clock(now), message, start_at, end_at)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

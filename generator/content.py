@@ -1,0 +1,476 @@
+"""Loading and validating the content folder into the model.
+
+`load()` reads `content/site.yaml`, `content/components.yaml` and
+`content/incidents/*.md`, reports every problem it finds (never only the
+first), and returns the model built from whatever was valid.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from pathlib import Path
+
+from generator.model import (
+    IMPACT_OF_STATUS,
+    IMPACTS,
+    INCIDENT_COMPONENT_STATUSES,
+    INCIDENT_STATUSES,
+    MAINTENANCE_COMPONENT_STATUSES,
+    MAINTENANCE_STATUSES,
+    Catalog,
+    Component,
+    Content,
+    Group,
+    Incident,
+    Site,
+    Update,
+    worst,
+)
+from generator.problems import Problems, did_you_mean
+from generator.settings import parse_site
+from generator.timestamps import UTC, TimestampError, parse_date, parse_timestamp
+from generator.yamlsource import YAMLSyntaxError, YList, YMap, load_yaml
+
+SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
+COMPONENT_KEYS = ("id", "name", "description", "since", "only_show_if_degraded")
+GROUP_KEYS = ("group", "id", "description", "components")
+INCIDENT_KEYS = ("title", "type", "components", "impact", "started", "start", "end", "emergency")
+HEADING = re.compile(r"^##(?!#)\s*(?P<rest>.*?)\s*#*\s*$")
+HEADING_PARTS = re.compile(r"^(?P<stamp>.+?)\s*(?:\s—|—\s|\s[-–]\s)\s*(?P<status>[A-Za-z][A-Za-z _-]*?)\s*$")
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+FENCE = re.compile(r"^\s{0,3}(```|~~~)")
+
+
+def read_text(path: Path, rel: str, problems: Problems) -> str | None:
+    """The file's text, or None after recording why it cannot be read."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        problems.error(rel, 1, 1, f"cannot read file: {exc.strerror or exc}")
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        problems.error(rel, line, col, f"file is not UTF-8 (byte 0x{raw[exc.start]:02x}); save it as UTF-8")
+        return None
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        problems.error(rel, line, 1, "file contains a NUL character; is it a text file?")
+        return None
+    if not text.strip():
+        problems.error(rel, 1, 1, "file is empty")
+        return None
+    return text
+
+
+def read_yaml(path: Path, rel: str, problems: Problems):
+    text = read_text(path, rel, problems)
+    if text is None:
+        return None
+    try:
+        return load_yaml(text)
+    except YAMLSyntaxError as exc:
+        problems.error(rel, exc.line, exc.col, str(exc))
+        return None
+
+
+# --- components.yaml -------------------------------------------------------
+
+
+def _component(item: YMap, rel: str, problems: Problems, seen: dict, group_id: str | None, position: int) -> Component | None:
+    for key in item:
+        if key not in COMPONENT_KEYS:
+            hint = did_you_mean(key, COMPONENT_KEYS)
+            if key in ("group", "components"):
+                hint = " (groups nest one level only: a group cannot contain a group)"
+            problems.error(rel, *item.key_at(key), f'unknown key "{key}" in component{hint}')
+    cid = _slug(item, "id", rel, problems, seen)
+    name = item.get("name")
+    if not isinstance(name, str) or not name.strip():
+        problems.error(rel, *(item.value_at("name") if "name" in item else item.pos), f'component "{cid or "?"}" needs a name')
+        name = cid or "?"
+    description = item.get("description")
+    if description is not None and not isinstance(description, str):
+        problems.error(rel, *item.value_at("description"), "description must be text")
+        description = None
+    since = None
+    if item.get("since") is not None:
+        try:
+            since = parse_date(item["since"])
+        except TimestampError as exc:
+            problems.error(rel, *item.value_at("since"), f"since: {exc}")
+    only = item.get("only_show_if_degraded", False)
+    if not isinstance(only, bool):
+        problems.error(rel, *item.value_at("only_show_if_degraded"), "only_show_if_degraded must be true or false")
+        only = False
+    if not cid:
+        return None
+    return Component(cid, name.strip(), description.strip() if description else None, since, only, group_id, position)
+
+
+def _slug(item: YMap, key: str, rel: str, problems: Problems, seen: dict) -> str | None:
+    value = item.get(key)
+    if value is None:
+        problems.error(rel, *item.pos, f'missing "{key}": every component and group needs an id such as "api"')
+        return None
+    value = str(value) if not isinstance(value, (YMap, YList)) else ""
+    if not SLUG.fullmatch(value):
+        problems.error(rel, *item.value_at(key), f'id "{value}" must be lowercase letters, digits and hyphens, starting with a letter or digit')
+        return None
+    if value in seen:
+        problems.error(rel, *item.value_at(key), f'duplicate id "{value}" (first used on line {seen[value]})')
+        return None
+    seen[value] = item.value_at(key)[0]
+    return value
+
+
+def parse_catalog(data, rel: str, problems: Problems) -> Catalog:
+    if data is None:
+        return Catalog()
+    if not isinstance(data, YList):
+        problems.error(rel, *getattr(data, "pos", (1, 1)), "components.yaml must be a list of components and groups")
+        return Catalog()
+    seen: dict = {}
+    entries: list = []
+    for index, item in enumerate(data):
+        if not isinstance(item, YMap):
+            problems.error(rel, *data.item_at(index), "each entry must be a component (id, name) or a group (group, id, components)")
+            continue
+        for key, pos in item.duplicates:
+            problems.error(rel, *pos, f'"{key}" is given twice')
+        position = len(entries) + 1
+        if "group" not in item and "components" not in item:
+            component = _component(item, rel, problems, seen, None, position)
+            if component:
+                entries.append(component)
+            continue
+        for key in item:
+            if key not in GROUP_KEYS:
+                problems.error(rel, *item.key_at(key), f'unknown key "{key}" in group{did_you_mean(key, GROUP_KEYS)}')
+        gid = _slug(item, "id", rel, problems, seen)
+        name = item.get("group")
+        if not isinstance(name, str) or not name.strip():
+            problems.error(rel, *(item.value_at("group") if "group" in item else item.pos), f'group "{gid or "?"}" needs a name in "group:"')
+            name = gid or "?"
+        members = item.get("components")
+        children = []
+        if not isinstance(members, YList) or not members:
+            problems.error(rel, *(item.value_at("components") if "components" in item else item.pos), f'group "{gid or name}" needs a list of components')
+        else:
+            for cindex, child in enumerate(members):
+                if not isinstance(child, YMap):
+                    problems.error(rel, *members.item_at(cindex), "each member of a group must be a component with id and name")
+                    continue
+                component = _component(child, rel, problems, seen, gid, cindex + 1)
+                if component:
+                    children.append(component)
+        description = item.get("description")
+        if gid:
+            entries.append(Group(gid, name.strip(), description if isinstance(description, str) else None, tuple(children), position))
+    return Catalog(tuple(entries))
+
+
+# --- incidents ---------------------------------------------------------------
+
+
+def normalize_status(text: str) -> str:
+    return re.sub(r"[\s-]+", "_", text.strip().lower())
+
+
+def split_front_matter(text: str, rel: str, problems: Problems):
+    """(front matter text, its first line number, body text, body's first line number) or None."""
+    lines = text.split("\n")
+    if lines[0].strip() != "---":
+        problems.error(rel, 1, 1, 'missing front matter: the file must start with a "---" line, then title: …, then "---"')
+        return None
+    for index in range(1, len(lines)):
+        if lines[index].strip() in ("---", "..."):
+            return "\n".join(lines[1:index]), 2, "\n".join(lines[index + 1 :]), index + 2
+    problems.error(rel, 1, 1, 'front matter is not closed: add a "---" line after it')
+    return None
+
+
+def parse_updates(body: str, first_line: int, is_maintenance: bool, tz, rel: str, problems: Problems):
+    """Split the body into (summary, [Update]) and check every heading."""
+    allowed = MAINTENANCE_STATUSES if is_maintenance else INCIDENT_STATUSES
+    other = INCIDENT_STATUSES if is_maintenance else MAINTENANCE_STATUSES
+    summary_lines: list[str] = []
+    updates: list[Update] = []
+    current = None  # (line, stamp, status) of the update being read
+    current_body: list[str] = []
+    seen_at: dict = {}
+    in_fence = None
+
+    def finish():
+        if current is not None:
+            line, at, status = current
+            if at is not None and status is not None:
+                updates.append(Update(at=at, status=status, body="\n".join(current_body).strip("\n"), line=line))
+
+    for offset, line_text in enumerate(body.split("\n")):
+        lineno = first_line + offset
+        fence = FENCE.match(line_text)
+        if fence:
+            in_fence = None if in_fence == fence.group(1) else (in_fence or fence.group(1))
+        heading = None if in_fence or fence else HEADING.match(line_text)
+        if not heading:
+            (current_body if current is not None else summary_lines).append(line_text)
+            continue
+        finish()
+        current_body = []
+        parts = HEADING_PARTS.match(heading.group("rest"))
+        if not parts:
+            problems.error(
+                rel, lineno, 1,
+                f'cannot read update heading "{line_text.strip()}": write "## 2026-11-26 14:02 UTC — Investigating"',
+            )
+            current = (lineno, None, None)
+            continue
+        at = status = None
+        try:
+            at = parse_timestamp(parts.group("stamp"), tz)
+        except TimestampError as exc:
+            problems.error(rel, lineno, 4, str(exc))
+        raw_status = parts.group("status")
+        status = normalize_status(raw_status)
+        col = line_text.rfind(raw_status) + 1
+        if status not in allowed:
+            kind = "maintenance" if is_maintenance else "incident"
+            if status in other:
+                problems.error(rel, lineno, col, f'"{raw_status}" is not a status for an {kind}: use one of {", ".join(allowed)}')
+            else:
+                problems.error(rel, lineno, col, f'unknown {kind} status "{raw_status}"{did_you_mean(status, allowed)}; use one of {", ".join(allowed)}')
+            status = None
+        if at is not None:
+            if at in seen_at:
+                problems.error(rel, lineno, 4, f"two updates have the same time {parts.group('stamp').strip()} (the other is on line {seen_at[at]})")
+                at = None
+            else:
+                seen_at[at] = lineno
+        current = (lineno, at, status)
+    finish()
+    updates.sort(key=lambda u: u.at, reverse=True)
+    return "\n".join(summary_lines).strip("\n"), updates
+
+
+def _timestamp(front: YMap, key: str, tz, rel: str, problems: Problems) -> datetime | None:
+    value = front.get(key)
+    if value is None:
+        return None
+    try:
+        return parse_timestamp(value if isinstance(value, str) else repr(value), tz)
+    except TimestampError as exc:
+        problems.error(rel, *front.value_at(key), f"{key}: {exc}")
+        return None
+
+
+def _components_of(front: YMap, is_maintenance: bool, catalog: Catalog, rel: str, problems: Problems) -> dict:
+    value = front.get("components")
+    if value is None:
+        return {}
+    known_ids = [c.id for c in catalog.components] + [g.id for g in catalog.groups]
+    allowed = MAINTENANCE_COMPONENT_STATUSES if is_maintenance else INCIDENT_COMPONENT_STATUSES
+    pairs = []  # (id, status, position of id, position of status)
+    if isinstance(value, YList):
+        if not is_maintenance:
+            problems.error(
+                rel, *front.value_at("components"),
+                "an incident's components must map each id to its status, e.g. api: partial_outage",
+            )
+            return {}
+        for index, cid in enumerate(value):
+            pairs.append((cid, "under_maintenance", value.item_at(index), value.item_at(index)))
+    elif isinstance(value, YMap):
+        for key, pos in value.duplicates:
+            problems.error(rel, *pos, f'component "{key}" is listed twice')
+        for cid, status in value.items():
+            if status is None and is_maintenance:
+                status = "under_maintenance"
+            pairs.append((cid, status, value.key_at(cid), value.value_at(cid)))
+    else:
+        problems.error(rel, *front.value_at("components"), "components must map component ids to statuses, e.g. api: partial_outage")
+        return {}
+    result: dict = {}
+    for cid, status, id_pos, status_pos in pairs:
+        if not isinstance(cid, str) or cid not in known_ids:
+            problems.error(rel, *id_pos, f'unknown component "{cid}"{did_you_mean(cid, known_ids)}')
+            continue
+        if not isinstance(status, str) or status not in allowed:
+            kind = "maintenance" if is_maintenance else "an incident"
+            problems.error(
+                rel, *status_pos,
+                f'bad component status "{status}" for {kind}{did_you_mean(status, allowed)}: use one of {", ".join(allowed)}',
+            )
+            continue
+        for member in catalog.expand(cid):
+            result[member] = worst([result.get(member, "operational"), status])
+    return result
+
+
+def parse_incident(text: str, iid: str, rel: str, site: Site, catalog: Catalog, problems: Problems) -> Incident | None:
+    split = split_front_matter(text, rel, problems)
+    if split is None:
+        return None
+    front_text, front_line, body, body_line = split
+    try:
+        front = load_yaml(front_text, line_offset=front_line - 1)
+    except YAMLSyntaxError as exc:
+        problems.error(rel, exc.line, exc.col, str(exc))
+        return None
+    if front is None:
+        front = YMap()
+        front.pos = (1, 1)
+    if not isinstance(front, YMap):
+        problems.error(rel, *getattr(front, "pos", (front_line, 1)), "front matter must be a mapping of keys such as title and components")
+        return None
+    for key in front:
+        if key not in INCIDENT_KEYS:
+            problems.error(rel, *front.key_at(key), f'unknown key "{key}"{did_you_mean(key, INCIDENT_KEYS)}')
+    for key, pos in front.duplicates:
+        problems.error(rel, *pos, f'"{key}" is given twice')
+    errors_before = len(problems.errors)
+
+    title = front.get("title")
+    if not isinstance(title, str) or not title.strip():
+        where = front.value_at("title") if "title" in front else (1, 1)
+        problems.error(rel, *where, 'missing title: add "title: What customers see" to the front matter')
+        title = None
+    kind = front.get("type", "incident")
+    if kind not in ("incident", "maintenance"):
+        problems.error(rel, *front.value_at("type"), f'type must be incident or maintenance, not "{kind}"{did_you_mean(kind, ("incident", "maintenance"))}')
+        kind = "incident"
+    is_maintenance = kind == "maintenance"
+    tz = site.timezone
+    components = _components_of(front, is_maintenance, catalog, rel, problems)
+
+    impact = front.get("impact")
+    impact_given = impact is not None
+    if impact_given and impact not in IMPACTS:
+        problems.error(rel, *front.value_at("impact"), f'bad impact "{impact}"{did_you_mean(impact, IMPACTS)}: use one of {", ".join(IMPACTS)}')
+        impact_given = False
+    if not impact_given:
+        impact = IMPACT_OF_STATUS.get(worst(components.values()), "none") if components else ("maintenance" if is_maintenance else "none")
+
+    started = _timestamp(front, "started", tz, rel, problems)
+    start = _timestamp(front, "start", tz, rel, problems)
+    end = _timestamp(front, "end", tz, rel, problems)
+    emergency = front.get("emergency", False)
+    if not isinstance(emergency, bool):
+        problems.error(rel, *front.value_at("emergency"), "emergency must be true or false")
+        emergency = False
+    if is_maintenance:
+        if "started" in front:
+            problems.error(rel, *front.key_at("started"), 'a maintenance uses "start" and "end", not "started"')
+        if "start" not in front:
+            problems.error(rel, *front.pos, 'a maintenance needs "start:" (when the window opens)')
+        if "end" not in front:
+            problems.error(rel, *front.pos, 'a maintenance needs "end:" (when the window closes)')
+        if start and end and end <= start:
+            problems.error(rel, *front.value_at("end"), "end must be after start")
+    else:
+        for key in ("start", "end", "emergency"):
+            if key in front:
+                problems.error(rel, *front.key_at(key), f'"{key}" is only for maintenance: add "type: maintenance" or remove it')
+
+    summary, updates = parse_updates(body, body_line, is_maintenance, tz, rel, problems)
+    if not updates and not any(p.path == rel and p.message.startswith("cannot read update") for p in problems.items):
+        if is_maintenance:
+            problems.warn(rel, body_line, 1, 'no updates yet: add "## <time> — Scheduled" so subscribers know when it was announced')
+        else:
+            problems.warn(rel, body_line, 1, 'an incident without updates: add "## <time> — Investigating" with what customers see')
+    if not is_maintenance:
+        resolved = [u for u in updates if u.status in ("resolved", "postmortem")]
+        if resolved:
+            first = min(resolved, key=lambda u: u.at)
+            for u in updates:
+                if u.at > first.at and u.status not in ("resolved", "postmortem"):
+                    problems.warn(rel, u.line, 1, f'"{u.label}" update after the incident was resolved at {first.at:%Y-%m-%d %H:%M} UTC')
+        if started and updates and started > min(u.at for u in updates):
+            problems.warn(rel, *front.value_at("started"), "started is after the first update; the first update counts as the start")
+
+    if len(problems.errors) > errors_before or title is None:
+        return None
+    return Incident(
+        id=iid,
+        title=title.strip(),
+        type=kind,
+        components=dict(sorted(components.items())),
+        impact=impact,
+        updates=tuple(updates),
+        summary=summary,
+        started=started,
+        start=start,
+        end=end,
+        emergency=emergency,
+        impact_given=impact_given,
+        path=rel,
+    )
+
+
+def load_incidents(folder: Path, root: Path, site: Site, catalog: Catalog, problems: Problems) -> list[Incident]:
+    incidents = []
+    if not folder.is_dir():
+        return incidents
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith(".") or path.is_dir():
+            continue
+        rel = path.relative_to(root).as_posix()
+        if path.suffix != ".md":
+            problems.warn(rel, 1, 1, "ignored: incident files must end in .md")
+            continue
+        iid = path.stem
+        if not SLUG.fullmatch(iid):
+            problems.error(rel, 1, 1, f'file name "{path.name}" is not a valid id: use lowercase letters, digits and hyphens, like 2026-11-26-api-errors.md')
+            continue
+        text = read_text(path, rel, problems)
+        if text is None:
+            continue
+        try:
+            incident = parse_incident(text, iid, rel, site, catalog, problems)
+        except (RecursionError, MemoryError):
+            problems.error(rel, 1, 1, "file is too deeply nested or too large to read")
+            continue
+        if incident:
+            incidents.append(incident)
+    return incidents
+
+
+def review(content: Content, now: datetime, problems: Problems) -> None:
+    """Checks that depend on the clock: updates written ahead of time."""
+    for incident in content.incidents:
+        for update in incident.updates:
+            if update.at > now:
+                problems.warn(
+                    incident.path, update.line, 1,
+                    f"update dated {update.at:%Y-%m-%d %H:%M} UTC is in the future; it will not show until then",
+                )
+
+
+def load(root: Path, now: datetime | None = None) -> tuple[Content | None, Problems]:
+    """Read and validate the site at `root`. Content is None when nothing usable was found."""
+    root = Path(root)
+    problems = Problems()
+    content_dir = root / "content"
+    site_rel = "content/site.yaml"
+    if not (content_dir / "site.yaml").is_file():
+        problems.error(site_rel, 1, 1, f"no site settings: {root}/content/site.yaml does not exist (is {root} a statusgen site?)")
+        return None, problems
+    site = parse_site(read_yaml(content_dir / "site.yaml", site_rel, problems), site_rel, problems)
+    if site is None:
+        return None, problems
+    comp_rel = "content/components.yaml"
+    catalog = Catalog()
+    if (content_dir / "components.yaml").is_file():
+        catalog = parse_catalog(read_yaml(content_dir / "components.yaml", comp_rel, problems), comp_rel, problems)
+    else:
+        problems.error(comp_rel, 1, 1, "no components: create content/components.yaml with a list of components")
+    incidents = load_incidents(content_dir / "incidents", root, site, catalog, problems)
+    incidents.sort(key=lambda i: (i.began or EPOCH, i.id), reverse=True)
+    content = Content(site=site, catalog=catalog, incidents=tuple(incidents))
+    if now is not None:
+        review(content, now, problems)
+    return content, problems

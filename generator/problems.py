@@ -1,0 +1,92 @@
+"""Problems found in content: collected, never raised one at a time."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from dataclasses import dataclass, field
+
+import click
+
+ERROR = "error"
+WARNING = "warning"
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    path: str
+    line: int
+    col: int
+    severity: str
+    message: str
+
+    def format_text(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}: {self.severity}: {self.message}"
+
+    def format_github(self) -> str:
+        # GitHub annotation values must escape %, CR and LF.
+        msg = self.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        return f"::{self.severity} file={self.path},line={self.line},col={self.col}::{msg}"
+
+    def as_dict(self) -> dict:
+        return {
+            "path": self.path,
+            "line": self.line,
+            "col": self.col,
+            "severity": self.severity,
+            "message": self.message,
+        }
+
+
+@dataclass
+class Problems:
+    """An ordered collection of problems for one run of the loader."""
+
+    items: list[Problem] = field(default_factory=list)
+
+    def error(self, path: str, line: int, col: int, message: str) -> None:
+        self.items.append(Problem(path, max(line, 1), max(col, 1), ERROR, message))
+
+    def warn(self, path: str, line: int, col: int, message: str) -> None:
+        self.items.append(Problem(path, max(line, 1), max(col, 1), WARNING, message))
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.items if p.severity == ERROR]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.items if p.severity == WARNING]
+
+    def sorted(self) -> list[Problem]:
+        return sorted(set(self.items))
+
+    def failed(self, strict: bool = False) -> bool:
+        return bool(self.errors) or (strict and bool(self.warnings))
+
+
+class ContentError(click.ClickException):
+    """Content that cannot be built: carries every problem found."""
+
+    exit_code = 1
+
+    def __init__(self, problems: Problems):
+        self.problems = problems
+        super().__init__(format_problems(problems.sorted(), "text"))
+
+    def show(self, file=None) -> None:  # noqa: D401 - click API
+        click.echo(self.message, err=True)
+
+
+def format_problems(problems: list[Problem], fmt: str = "text") -> str:
+    if fmt == "json":
+        return json.dumps([p.as_dict() for p in problems], indent=2)
+    if fmt == "github":
+        return "\n".join(p.format_github() for p in problems)
+    return "\n".join(p.format_text() for p in problems)
+
+
+def did_you_mean(word: str, choices) -> str:
+    """A ' (did you mean "x"?)' suffix, or '' when nothing is close."""
+    match = difflib.get_close_matches(str(word), sorted(choices), n=1, cutoff=0.6)
+    return f' (did you mean "{match[0]}"?)' if match else ""

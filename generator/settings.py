@@ -1,0 +1,215 @@
+"""`content/site.yaml`: the site settings, validated into a `Site`."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from generator.model import DEFAULT_UPTIME_WEIGHTS, AvoidRule, DeployTarget, Policy, Site
+from generator.problems import Problems, did_you_mean
+from generator.timestamps import TimestampError, parse_duration, zone
+from generator.yamlsource import YList, YMap
+
+SITE_KEYS = ("title", "url", "description", "timezone", "language", "theme", "uptime_days", "uptime_weights", "deploy", "policy")
+DEPLOY_KEYS = ("name", "bucket", "prefix", "region", "endpoint_url", "cloudfront_distribution_id", "cache_control")
+POLICY_KEYS = ("maintenance_notice", "avoid")
+DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+DEFAULT_AVOID = ("Monday", "Friday after 15:00")
+
+_AVOID = re.compile(
+    r"^\s*(?P<days>[A-Za-z]+(?:\s*(?:-|–|to)\s*[A-Za-z]+)?)s?"
+    r"(?:\s+(?:(?P<after>after)\s+(?P<a>\d{1,2}:\d{2})|(?P<before>before)\s+(?P<b>\d{1,2}:\d{2})"
+    r"|(?P<f>\d{1,2}:\d{2})\s*(?:-|–|to)\s*(?P<t>\d{1,2}:\d{2})))?\s*$",
+    re.IGNORECASE,
+)
+
+
+def _minutes(hhmm: str) -> int:
+    h, m = hhmm.split(":")
+    if int(h) > 24 or int(m) > 59 or (int(h) == 24 and int(m)):
+        raise ValueError(hhmm)
+    return int(h) * 60 + int(m)
+
+
+def _day(name: str) -> int:
+    """Monday=0; accepts "mon", "Monday", "Mondays"."""
+    n = name.lower()
+    for i, d in enumerate(DAYS):
+        if len(n) >= 3 and (d.startswith(n) or (n.endswith("s") and d == n[:-1])):
+            return i
+    raise ValueError(name)
+
+
+def parse_avoid(text: str) -> AvoidRule:
+    """`Monday`, `Friday after 15:00`, `Saturday-Sunday`, `Tuesday 09:00-12:00`."""
+    m = _AVOID.match(text) if isinstance(text, str) else None
+    if not m:
+        raise ValueError(text)
+    days_text = re.split(r"\s*(?:-|–|to)\s*", m.group("days"), flags=re.IGNORECASE)
+    first = _day(days_text[0])
+    last = _day(days_text[-1])
+    days = tuple((first + i) % 7 for i in range(((last - first) % 7) + 1))
+    start, end = 0, 1440
+    if m.group("after"):
+        start = _minutes(m.group("a"))
+    elif m.group("before"):
+        end = _minutes(m.group("b"))
+    elif m.group("f"):
+        start, end = _minutes(m.group("f")), _minutes(m.group("t"))
+    if end <= start:
+        raise ValueError(text)
+    return AvoidRule(days=days, start=start, end=end, text=text.strip())
+
+
+def _check_keys(data: YMap, known, where: str, path: str, problems: Problems) -> None:
+    for key in data:
+        if key not in known:
+            line, col = data.key_at(key)
+            problems.error(path, line, col, f'unknown key "{key}" in {where}{did_you_mean(key, known)}')
+    for key, (line, col) in data.duplicates:
+        problems.error(path, line, col, f'"{key}" is given twice in {where}')
+
+
+def _text(data: YMap, key: str, path: str, problems: Problems, required: bool = False, default=None):
+    value = data.get(key)
+    if value is None:
+        if required:
+            line, col = data.value_at(key) if key in data else data.pos
+            problems.error(path, line, col, f'missing "{key}" in site settings')
+        return default
+    if isinstance(value, (YMap, YList)) or isinstance(value, bool):
+        line, col = data.value_at(key)
+        problems.error(path, line, col, f'"{key}" must be text')
+        return default
+    return str(value).strip()
+
+
+def _parse_deploy(value, path: str, problems: Problems) -> tuple[DeployTarget, ...]:
+    if not isinstance(value, YList):
+        line, col = getattr(value, "pos", (1, 1))
+        problems.error(path, line, col, '"deploy" must be a list of targets, each with a name and a bucket')
+        return ()
+    targets, names = [], set()
+    for index, item in enumerate(value):
+        line, col = value.item_at(index)
+        if not isinstance(item, YMap):
+            problems.error(path, line, col, "a deploy target must be a mapping with name and bucket")
+            continue
+        _check_keys(item, DEPLOY_KEYS, "a deploy target", path, problems)
+        fields = {}
+        for key in DEPLOY_KEYS:
+            if item.get(key) is not None:
+                if isinstance(item[key], (YMap, YList, bool)):
+                    problems.error(path, *item.value_at(key), f'deploy target "{key}" must be text')
+                    continue
+                fields[key] = str(item[key]).strip()
+        if "name" not in fields:
+            fields["name"] = fields.get("bucket", f"target-{index + 1}")
+        if "bucket" not in fields:
+            problems.error(path, line, col, f'deploy target "{fields["name"]}" has no bucket')
+            continue
+        if fields["name"] in names:
+            problems.error(path, *item.value_at("name"), f'deploy target name "{fields["name"]}" is used twice')
+        names.add(fields["name"])
+        url = fields.get("endpoint_url")
+        if url and not re.match(r"^https?://[^/\s]+", url):
+            problems.error(path, *item.value_at("endpoint_url"), f'endpoint_url "{url}" must start with http:// or https://')
+        fields["prefix"] = fields.get("prefix", "").strip("/")
+        targets.append(DeployTarget(**fields))
+    return tuple(targets)
+
+
+def _parse_policy(value, path: str, problems: Problems) -> Policy:
+    if not isinstance(value, YMap):
+        line, col = getattr(value, "pos", (1, 1))
+        problems.error(path, line, col, '"policy" must be a mapping with maintenance_notice and avoid')
+        return Policy(avoid=tuple(parse_avoid(a) for a in DEFAULT_AVOID))
+    _check_keys(value, POLICY_KEYS, "policy", path, problems)
+    notice = timedelta(hours=48)
+    if value.get("maintenance_notice") is not None:
+        try:
+            notice = parse_duration(value["maintenance_notice"])
+        except TimestampError as exc:
+            problems.error(path, *value.value_at("maintenance_notice"), f"maintenance_notice: {exc}")
+    avoid_value = value.get("avoid", list(DEFAULT_AVOID))
+    rules = []
+    if avoid_value is None:
+        avoid_value = []
+    if not isinstance(avoid_value, list):
+        problems.error(path, *value.value_at("avoid"), '"avoid" must be a list such as ["Monday", "Friday after 15:00"]')
+        avoid_value = []
+    for index, text in enumerate(avoid_value):
+        try:
+            rules.append(parse_avoid(text))
+        except (ValueError, TypeError):
+            pos = avoid_value.item_at(index) if isinstance(avoid_value, YList) else value.value_at("avoid")
+            problems.error(
+                path, *pos,
+                f'cannot read avoid rule {text!r}: write "Monday", "Friday after 15:00", "Saturday-Sunday" or "Tuesday 09:00-12:00"',
+            )
+    return Policy(maintenance_notice=notice, avoid=tuple(rules))
+
+
+def parse_site(data, path: str, problems: Problems) -> Site | None:
+    """Validate site.yaml's data; record problems; return a Site (with defaults where invalid)."""
+    if not isinstance(data, YMap):
+        problems.error(path, *getattr(data, "pos", (1, 1)), "site settings must be a mapping of keys such as title and url")
+        return None
+    _check_keys(data, SITE_KEYS, "site settings", path, problems)
+    title = _text(data, "title", path, problems, required=True, default="Status")
+    url = _text(data, "url", path, problems, required=True, default="https://example.invalid/")
+    if url and not re.match(r"^https?://[^/\s]+(/\S*)?$", url):
+        problems.error(
+            path, *data.value_at("url"),
+            f'"url" must be an absolute URL such as https://status.example.com/, got "{url}"',
+        )
+        url = "https://example.invalid/"
+    if not url.endswith("/"):
+        url += "/"
+    tz_name = _text(data, "timezone", path, problems, default="UTC") or "UTC"
+    try:
+        tz = zone(tz_name)
+    except TimestampError:
+        import zoneinfo
+
+        problems.error(path, *data.value_at("timezone"), f'unknown time zone "{tz_name}"{did_you_mean(tz_name, zoneinfo.available_timezones())}')
+        tz = ZoneInfo("UTC")
+    theme = _text(data, "theme", path, problems, default="default") or "default"
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", theme):
+        problems.error(path, *data.value_at("theme"), f'theme "{theme}" must be a folder name under themes/')
+        theme = "default"
+    days = data.get("uptime_days", 90)
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 3660:
+        problems.error(path, *data.value_at("uptime_days"), f'"uptime_days" must be a whole number of days from 1 to 3660, got {days!r}')
+        days = 90
+    weights = dict(DEFAULT_UPTIME_WEIGHTS)
+    given = data.get("uptime_weights")
+    if given is not None:
+        if not isinstance(given, YMap):
+            problems.error(path, *data.value_at("uptime_weights"), '"uptime_weights" must map outage statuses to weights from 0 to 1')
+        else:
+            for key, value in given.items():
+                if key not in weights:
+                    problems.error(path, *given.key_at(key), f'unknown status "{key}" in uptime_weights{did_you_mean(key, weights)}')
+                elif isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+                    problems.error(path, *given.value_at(key), f"uptime weight for {key} must be a number from 0 to 1, got {value!r}")
+                else:
+                    weights[key] = float(value)
+    deploy = _parse_deploy(data["deploy"], path, problems) if data.get("deploy") is not None else ()
+    if data.get("policy") is not None:
+        policy = _parse_policy(data["policy"], path, problems)
+    else:
+        policy = Policy(avoid=tuple(parse_avoid(a) for a in DEFAULT_AVOID))
+    return Site(
+        title=title,
+        url=url,
+        description=_text(data, "description", path, problems, default="") or "",
+        timezone=tz,
+        language=_text(data, "language", path, problems, default="en") or "en",
+        theme=theme,
+        uptime_days=days,
+        uptime_weights=weights,
+        deploy=deploy,
+        policy=policy,
+    )

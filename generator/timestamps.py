@@ -1,0 +1,151 @@
+"""Reading the timestamps staff write, and writing the ones we publish.
+
+Accepted forms: `2026-11-26 14:02 UTC`, `2026-11-26 09:02 -05:00`,
+`2026-11-26T14:02:00Z`, `2026-11-26 09:02 America/New_York`, and a bare
+`2026-11-26 14:02`, which is read in the site's time zone.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+UTC = timezone.utc
+
+_STAMP = re.compile(
+    r"""^\s*
+    (?P<date>\d{4}-\d{2}-\d{2})
+    (?:[ T]+(?P<time>\d{1,2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?))?
+    \s*(?P<zone>Z|UTC|GMT|[+-]\d{2}:?\d{2}|[A-Za-z][A-Za-z0-9_+\-]*(?:/[A-Za-z0-9_+\-]+)*)?
+    \s*$""",
+    re.VERBOSE,
+)
+
+_DURATION = re.compile(r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?\s*$")
+
+
+class TimestampError(ValueError):
+    """A timestamp that cannot be read; the message says why."""
+
+
+@lru_cache(maxsize=None)
+def zone(name: str) -> ZoneInfo:
+    """The IANA zone `name`, or TimestampError."""
+    if not name or "\x00" in name or name.startswith("/") or ".." in name:
+        raise TimestampError(f'unknown time zone "{name}"')
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise TimestampError(f'unknown time zone "{name}"') from None
+
+
+def _fmt_reading(local: datetime) -> str:
+    utc = local.astimezone(UTC)
+    return f"{local:%H:%M} {local.tzname()} ({local:%z}) = {utc:%Y-%m-%d %H:%M} UTC"
+
+
+def localize(naive: datetime, tz: ZoneInfo) -> datetime:
+    """Attach `tz` to a wall-clock time, refusing times a DST change skips or repeats."""
+    first = naive.replace(tzinfo=tz, fold=0)
+    second = naive.replace(tzinfo=tz, fold=1)
+    if first.utcoffset() == second.utcoffset():
+        return first
+    # The offsets differ: the time is either skipped or repeated.
+    round_trips = [d for d in (first, second) if d.astimezone(UTC).astimezone(tz).replace(tzinfo=None) == naive]
+    if len(round_trips) == 2:
+        raise TimestampError(
+            f"{naive:%Y-%m-%d %H:%M} is ambiguous in {tz.key}: the clocks go back that night, "
+            f"so it could be {_fmt_reading(first)} or {_fmt_reading(second)}; write an offset or UTC"
+        )
+    before = first.astimezone(UTC).astimezone(tz)
+    after = second.astimezone(UTC).astimezone(tz)
+    a, b = sorted([before, after])
+    raise TimestampError(
+        f"{naive:%Y-%m-%d %H:%M} does not exist in {tz.key}: the clocks go forward that night; "
+        f"did you mean {a:%H:%M} {a.tzname()} ({a:%z}) or {b:%H:%M} {b.tzname()} ({b:%z})?"
+    )
+
+
+def parse_timestamp(text: str, default_tz: ZoneInfo) -> datetime:
+    """Parse a timestamp into an aware UTC datetime, or raise TimestampError."""
+    if not isinstance(text, str):
+        raise TimestampError(f"expected a timestamp such as 2026-11-26 14:02 UTC, got {text!r}")
+    m = _STAMP.match(text)
+    if not m or not m.group("time"):
+        raise TimestampError(
+            f'cannot read timestamp "{text.strip()}": write it like 2026-11-26 14:02 UTC, '
+            "2026-11-26 09:02 -05:00 or 2026-11-26 09:02 America/New_York"
+        )
+    try:
+        naive = datetime.fromisoformat(f"{m.group('date')}T{m.group('time').zfill(5)}")
+    except ValueError:
+        raise TimestampError(f'"{text.strip()}" is not a real date and time') from None
+    zone_text = m.group("zone")
+    if zone_text in (None, ""):
+        return localize(naive, default_tz).astimezone(UTC)
+    if zone_text in ("Z", "UTC", "GMT"):
+        return naive.replace(tzinfo=UTC)
+    if zone_text[0] in "+-":
+        digits = zone_text[1:].replace(":", "")
+        hours, minutes = int(digits[:2]), int(digits[2:])
+        if hours > 23 or minutes > 59:
+            raise TimestampError(f'bad UTC offset "{zone_text}" in "{text.strip()}"')
+        delta = timedelta(hours=hours, minutes=minutes)
+        return naive.replace(tzinfo=timezone(delta if zone_text[0] == "+" else -delta)).astimezone(UTC)
+    return localize(naive, zone(zone_text)).astimezone(UTC)
+
+
+def parse_date(text) -> date:
+    """A calendar date written YYYY-MM-DD."""
+    if isinstance(text, str) and re.fullmatch(r"\s*\d{4}-\d{2}-\d{2}\s*", text):
+        try:
+            return date.fromisoformat(text.strip())
+        except ValueError:
+            pass
+    raise TimestampError(f"expected a date such as 2024-01-31, got {text!r}")
+
+
+def parse_duration(text) -> timedelta:
+    """A duration such as `48h`, `2d`, `90m`, `1h30m` or a number of seconds."""
+    if isinstance(text, (int, float)) and not isinstance(text, bool) and text >= 0:
+        return timedelta(seconds=text)
+    if isinstance(text, str) and text.strip():
+        m = _DURATION.match(text)
+        if m and any(m.groups()):
+            d, h, mi, s = (int(g or 0) for g in m.groups())
+            return timedelta(days=d, hours=h, minutes=mi, seconds=s)
+    raise TimestampError(f"expected a duration such as 48h, 2d or 30m, got {text!r}")
+
+
+def format_duration(delta: timedelta) -> str:
+    """`2d 3h`, `1h 20m`, `12m`: short, for people."""
+    minutes = int(delta.total_seconds() // 60)
+    days, rest = divmod(minutes, 1440)
+    hours, mins = divmod(rest, 60)
+    parts = []
+    if days:
+        parts.append(f"{days}d")
+    if hours:
+        parts.append(f"{hours}h")
+    if mins or not parts:
+        parts.append(f"{mins}m")
+    return " ".join(parts[:2])
+
+
+def isoformat(dt: datetime) -> str:
+    """RFC 3339 in UTC with an explicit offset, to the second."""
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def heading_stamp(dt: datetime) -> str:
+    """The form our own commands write into update headings."""
+    return dt.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def parse_now(text: str) -> datetime:
+    """The `--now` option: any accepted timestamp (UTC if no zone), or epoch seconds."""
+    if re.fullmatch(r"\s*\d+(\.\d+)?\s*", text):
+        return datetime.fromtimestamp(float(text), UTC)
+    return parse_timestamp(text, ZoneInfo("UTC"))

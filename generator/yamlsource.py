@@ -1,0 +1,129 @@
+"""YAML that remembers where each key and value was written.
+
+Mappings load as `YMap` and sequences as `YList`; both carry 1-based
+(line, col) positions so that every content problem can name its line.
+Timestamps stay strings: we read them ourselves, with time zones.
+"""
+
+from __future__ import annotations
+
+import re
+
+import yaml
+
+Pos = tuple[int, int]
+
+
+class YMap(dict):
+    pos: Pos = (1, 1)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.key_pos: dict = {}
+        self.value_pos: dict = {}
+        self.duplicates: list = []
+
+    def key_at(self, key, default: Pos | None = None) -> Pos:
+        return self.key_pos.get(key, default or self.pos)
+
+    def value_at(self, key, default: Pos | None = None) -> Pos:
+        return self.value_pos.get(key, default or self.key_at(key))
+
+
+class YList(list):
+    pos: Pos = (1, 1)
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.item_pos: list[Pos] = []
+
+    def item_at(self, index: int) -> Pos:
+        return self.item_pos[index] if index < len(self.item_pos) else self.pos
+
+
+class YAMLSyntaxError(ValueError):
+    def __init__(self, message: str, line: int, col: int):
+        super().__init__(message)
+        self.line = line
+        self.col = col
+
+
+def _mark(node, offset: int) -> Pos:
+    return (node.start_mark.line + 1 + offset, node.start_mark.column + 1)
+
+
+class _Loader(yaml.SafeLoader):
+    line_offset = 0
+
+
+# Keep timestamps as text, and drop YAML 1.1's base-60 numbers (`14:02` is not 842).
+_SEXAGESIMAL = re.compile(r"\|[^|]*:\[0-5\]\?\[0-9\][^|]*(?=\||\)\$)")
+
+
+def _without_base60(regexp):
+    return re.compile(_SEXAGESIMAL.sub("", regexp.pattern), regexp.flags)
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [
+        (tag, _without_base60(regexp) if tag.endswith((":int", ":float")) else regexp)
+        for tag, regexp in resolvers
+        if tag != "tag:yaml.org,2002:timestamp"
+    ]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _construct_map(loader: _Loader, node) -> YMap:
+    loader.flatten_mapping(node)
+    result = YMap()
+    result.pos = _mark(node, loader.line_offset)
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        try:
+            hash(key)
+        except TypeError:
+            line, col = _mark(key_node, loader.line_offset)
+            raise YAMLSyntaxError("a mapping key must be a plain value", line, col) from None
+        if key in result:
+            result.duplicates.append((key, _mark(key_node, loader.line_offset)))
+        result[key] = loader.construct_object(value_node, deep=True)
+        result.key_pos[key] = _mark(key_node, loader.line_offset)
+        result.value_pos[key] = _mark(value_node, loader.line_offset)
+    return result
+
+
+def _construct_list(loader: _Loader, node) -> YList:
+    result = YList(loader.construct_object(child, deep=True) for child in node.value)
+    result.pos = _mark(node, loader.line_offset)
+    result.item_pos = [_mark(child, loader.line_offset) for child in node.value]
+    return result
+
+
+_Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
+_Loader.add_constructor("tag:yaml.org,2002:seq", _construct_list)
+
+
+def load_yaml(text: str, line_offset: int = 0):
+    """Load one YAML document; raise YAMLSyntaxError with a 1-based position."""
+    loader = _Loader(text)
+    loader.line_offset = line_offset
+    try:
+        return loader.get_single_data()
+    except YAMLSyntaxError:
+        raise
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1 + line_offset, mark.column + 1) if mark else (1 + line_offset, 1)
+        problem = exc.problem or exc.context or "invalid YAML"
+        if exc.context and exc.problem:
+            problem = f"{exc.context}, {exc.problem}"
+        if "mapping values are not allowed" in problem:
+            problem += ' (put quotes around a value that contains ": ")'
+        raise YAMLSyntaxError(f"YAML syntax error: {problem}", line, col) from None
+    except yaml.YAMLError as exc:
+        raise YAMLSyntaxError(f"YAML error: {exc}", 1 + line_offset, 1) from None
+    except (ValueError, TypeError, OverflowError, RecursionError) as exc:
+        raise YAMLSyntaxError(f"YAML value error: {exc}", 1 + line_offset, 1) from None
+    finally:
+        loader.dispose()
