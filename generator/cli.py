@@ -151,5 +151,22 @@ def new_maintenance(title, start, end, components, message, site, now):
     _create(site, "maintenance", title, components, read_clock(now), message, start_at, end_at)
 
 
+@main.command()
+@site_argument
+@now_option
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Output folder. Default: SITE/output.")
+def build(site, now, out):
+    """Check the content, then render the whole site into the output folder.
+
+    \b
+    Example:
+      statusgen build --now "2026-11-26 12:00 UTC" --out /tmp/site
+    """
+    from generator.build import build as build_site
+
+    result = build_site(site, read_clock(now), out)
+    click.echo(f"built {result.files} files ({result.bytes / 1e6:.1f} MB) into {result.out}", err=True)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -1,0 +1,83 @@
+"""Shared fixtures: the demo site, built at a fixed time, served, and a browser."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import threading
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+# The fixed "now" for golden files and browser tests: the demo has an active
+# incident and an upcoming maintenance at this time.
+FIXED_NOW = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
+CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
+
+
+@pytest.fixture(scope="session")
+def demo_root() -> Path:
+    return ROOT
+
+
+@pytest.fixture(scope="session")
+def built_demo(tmp_path_factory) -> Path:
+    """The demo site built once per session at FIXED_NOW."""
+    from generator.build import build
+
+    out = tmp_path_factory.mktemp("demo") / "output"
+    build(ROOT, FIXED_NOW, out)
+    return out
+
+
+def serve_folder(folder: Path):
+    """Serve `folder` on 127.0.0.1 on a free port; returns (base URL, server)."""
+    handler = functools.partial(QuietHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_address[1]}/", server
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def served_demo(built_demo):
+    url, server = serve_folder(built_demo)
+    yield url
+    server.shutdown()
+
+
+def find_chromium() -> str | None:
+    for candidate in CHROMIUM_CANDIDATES:
+        if os.path.exists(candidate):
+            return candidate
+    return shutil.which("chromium")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian chromium through Playwright. Skips locally without it; fails under CI."""
+    executable = find_chromium()
+    if not executable:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is required under CI=true (apt-get install chromium)")
+        pytest.skip("chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(
+            executable_path=executable,
+            args=[
+                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            ],
+        )
+        yield instance
+        instance.close()
