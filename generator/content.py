@@ -85,8 +85,6 @@ def _component(item: YMap, rel: str, problems: Problems, seen: dict, group_id: s
     for key in item:
         if key not in COMPONENT_KEYS:
             hint = did_you_mean(key, COMPONENT_KEYS)
-            if key in ("group", "components"):
-                hint = " (groups nest one level only: a group cannot contain a group)"
             problems.error(rel, *item.key_at(key), f'unknown key "{key}" in component{hint}')
     cid = _slug(item, "id", rel, problems, seen)
     name = item.get("name")
@@ -164,6 +162,9 @@ def parse_catalog(data, rel: str, problems: Problems) -> Catalog:
             for cindex, child in enumerate(members):
                 if not isinstance(child, YMap):
                     problems.error(rel, *members.item_at(cindex), "each member of a group must be a component with id and name")
+                    continue
+                if "group" in child or "components" in child:
+                    problems.error(rel, *members.item_at(cindex), f'groups nest one level only: "{gid}" cannot contain the group "{child.get("id") or child.get("group")}"')
                     continue
                 component = _component(child, rel, problems, seen, gid, cindex + 1)
                 if component:
@@ -377,7 +378,8 @@ def parse_incident(text: str, iid: str, rel: str, site: Site, catalog: Catalog, 
                 problems.error(rel, *front.key_at(key), f'"{key}" is only for maintenance: add "type: maintenance" or remove it')
 
     summary, updates = parse_updates(body, body_line, is_maintenance, tz, rel, problems)
-    if not updates and not any(p.path == rel and p.message.startswith("cannot read update") for p in problems.items):
+    has_headings = any(HEADING.match(line) for line in body.split("\n"))
+    if not updates and not has_headings:
         if is_maintenance:
             problems.warn(rel, body_line, 1, 'no updates yet: add "## <time> — Scheduled" so subscribers know when it was announced')
         else:
