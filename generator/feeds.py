@@ -1,0 +1,121 @@
+"""RSS and Atom feeds: one entry per published update, for the site and each component.
+
+Every date in a feed comes from the content (an update's time), never the
+clock, so the same content gives byte-identical feeds.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from feedgen.feed import FeedGenerator
+
+from generator.api import EARLIEST, permalink
+from generator.markup import to_html
+from generator.model import Group, Site, Update
+from generator.status import EventState, Snapshot
+from generator.timestamps import UTC, heading_stamp
+
+LIMIT = 50
+GENERATOR = "statusgen"
+
+
+@dataclass(frozen=True)
+class Entry:
+    state: EventState
+    update: Update
+
+    @property
+    def at(self) -> datetime:
+        return self.update.at
+
+
+def entries_for(snap: Snapshot, component_ids: tuple[str, ...] | None = None) -> list[Entry]:
+    """Visible updates of the events touching any of `component_ids` (all when None), newest first."""
+    out = [
+        Entry(state, update)
+        for state in snap.events.values()
+        if component_ids is None or any(c in state.incident.components for c in component_ids)
+        for update in state.updates
+    ]
+    out.sort(key=lambda e: (e.at, e.state.id), reverse=True)
+    return out[:LIMIT]
+
+
+def entry_id(site: Site, entry: Entry) -> str:
+    """A tag: URI (RFC 4151) from the site's host and path, the incident id and the update's time."""
+    parts = urlsplit(site.url)
+    return f"tag:{parts.hostname},{entry.at:%Y-%m-%d}:{parts.path}incidents/{entry.state.id}/{entry.update.anchor}"
+
+
+def entry_title(entry: Entry) -> str:
+    return f"[{entry.update.label}] {entry.state.incident.title}"
+
+
+def entry_html(snap: Snapshot, entry: Entry) -> str:
+    """The update's sanitized HTML, then what it affects (and, for maintenance, the window)."""
+    incident = entry.state.incident
+    catalog = snap.content.catalog
+    parts = [to_html(entry.update.body)]
+    if entry.update is entry.state.updates[-1] and incident.summary.strip():
+        parts.insert(0, to_html(incident.summary))  # the first entry also carries the notice's preamble
+    names = [c.name for c in catalog.components if c.id in incident.components]
+    if names:
+        parts.append(f"<p>Affected components: {html.escape(', '.join(names))}</p>")
+    if incident.is_maintenance and incident.start and incident.end:
+        parts.append(f"<p>Window: {heading_stamp(incident.start)} to {heading_stamp(incident.end)}</p>")
+    return "\n".join(p for p in parts if p)
+
+
+def _generator(snap: Snapshot, title: str, page_url: str, self_url: str, entries: list[Entry], fallback: datetime) -> FeedGenerator:
+    site = snap.content.site
+    fg = FeedGenerator()
+    fg.id(self_url.rsplit(".", 1)[0])  # the same id for the RSS and Atom forms of one feed
+    fg.title(title)
+    fg.author({"name": site.title})
+    fg.link(href=self_url, rel="self")
+    fg.link(href=page_url, rel="alternate")  # last: feedgen uses the last link as RSS <link>
+    fg.description(site.description or title)
+    fg.language(site.language)
+    fg.generator(GENERATOR)  # no version or URI: upgrading must not change every feed
+    fg.updated(entries[0].at if entries else fallback)  # also RSS lastBuildDate; never the build time
+    for entry in entries:
+        fe = fg.add_entry(order="append")
+        fe.guid(entry_id(site, entry), permalink=False)
+        fe.title(entry_title(entry))
+        fe.link(href=permalink(site, entry.state.incident, entry.update), rel="alternate")
+        fe.content(entry_html(snap, entry), type="html")
+        fe.published(entry.at)
+        fe.updated(entry.at)
+    return fg
+
+
+def feed_pair(snap: Snapshot, folder: str, title: str, entries: list[Entry], fallback: datetime) -> dict[str, bytes]:
+    """`<folder>history.atom` and `<folder>history.rss` for one list of entries."""
+    site = snap.content.site
+    page_url = site.url + folder
+    out = {}
+    for ext in ("atom", "rss"):
+        fg = _generator(snap, title, page_url, f"{page_url}history.{ext}", entries, fallback)
+        data = fg.atom_str(pretty=True) if ext == "atom" else fg.rss_str(pretty=True)
+        out[f"{folder}history.{ext}"] = data
+    return out
+
+
+def render_feeds(snap: Snapshot, root: Path) -> dict[str, bytes]:
+    """`history.atom|rss` for the site and `components/<id>/history.atom|rss` per component and group."""
+    site = snap.content.site
+    catalog = snap.content.catalog
+    newest = snap.updated_at or EARLIEST
+    files = feed_pair(snap, "", f"{site.title}: incident history", entries_for(snap), newest)
+    for entry in catalog.components + catalog.groups:
+        ids = catalog.expand(entry.id) if isinstance(entry, Group) else (entry.id,)
+        since = getattr(entry, "since", None)
+        # An empty feed still needs an updated time: the component's start, not the clock.
+        fallback = datetime(since.year, since.month, since.day, tzinfo=UTC) if since else EARLIEST
+        files.update(feed_pair(snap, f"components/{entry.id}/", f"{site.title}: {entry.name}", entries_for(snap, ids), fallback))
+    return files
