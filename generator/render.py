@@ -1,0 +1,449 @@
+"""The status site: a `Snapshot` rendered through the theme's Jinja templates.
+
+`render_site` returns `{relative output path: bytes}` and writes nothing.
+Every page is a pure function of the snapshot and the theme, so the same
+content and `now` give the same bytes, and a page whose inputs did not change
+does not change.
+
+Links between pages are relative (`../../history/`), so the site works on an
+S3 website endpoint, under `python -m http.server` and under a subpath. The
+one exception is `404.html`, which a server returns for any missing path, so
+its links start at the site's path prefix instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import click
+import jinja2
+from markupsafe import Markup, escape
+
+import generator
+from generator.markup import to_html
+from generator.model import COMPONENT_STATUS_LABELS, Component, Group
+from generator.status import DayUptime, EventState, Snapshot, Uptime
+from generator.timestamps import UTC, format_duration, isoformat
+
+HISTORY_PER_PAGE = 50
+RECENT_DAYS = 7
+RECENT_MAX = 20
+COMPONENT_EVENTS_MAX = 50
+DEFAULT_THEME = "default"
+# Paths written by other producers (feeds, calendar, API, badges); the pages link to them.
+FEED_RSS = "history.rss"
+FEED_ATOM = "history.atom"
+CALENDAR = "maintenance.ics"
+IMPACT_LABELS = {
+    "none": "No impact",
+    "minor": "Minor",
+    "major": "Major",
+    "critical": "Critical",
+    "maintenance": "Maintenance",
+}
+INDICATOR_CLASSES = {"none": "ok", "minor": "minor", "major": "major", "critical": "critical", "maintenance": "maint"}
+# One-letter CSS classes keep the 90-day bars small: a home page has hundreds of them.
+DAY_CLASSES = {
+    "operational": "o",
+    "degraded_performance": "d",
+    "partial_outage": "p",
+    "major_outage": "m",
+    "under_maintenance": "w",
+}
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
+               "September", "October", "November", "December")
+MAX_RUN = 90  # the stylesheet has span classes up to this many days
+
+
+class ThemeError(click.ClickException):
+    """A theme that cannot be used: named in site.yaml but missing, or a template error."""
+
+    exit_code = 1
+
+
+# --- formatting (also the templates' filters) ------------------------------
+
+
+def fmt_datetime(dt: datetime) -> str:
+    """`26 Nov 2026, 11:02 UTC`: what readers without JavaScript see."""
+    dt = dt.astimezone(UTC)
+    return f"{dt.day} {MONTHS[dt.month - 1]} {dt.year}, {dt:%H:%M} UTC"
+
+
+def fmt_date(d) -> str:
+    return f"{d.day} {MONTHS[d.month - 1]} {d.year}"
+
+
+def time_tag(dt: datetime | None) -> Markup:
+    """A `<time>` carrying the UTC instant; the optional script adds local and relative time."""
+    if dt is None:
+        return Markup("")
+    return Markup(f'<time datetime="{isoformat(dt)}">{fmt_datetime(dt)}</time>')
+
+
+def fmt_percent(value: float | None) -> str:
+    """Uptime, rounded down so 99.996% never shows as 100.00%."""
+    if value is None:
+        return "no data"
+    return f"{math.floor(value * 100) / 100:.2f}%"
+
+
+def fmt_duration(delta: timedelta | None) -> str:
+    return format_duration(delta) if delta is not None else ""
+
+
+def markdown_filter(text: str) -> Markup:
+    # to_html sanitizes with an allow-list; only its output is marked safe.
+    return Markup(to_html(text or ""))
+
+
+# --- view models ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BarItem:
+    """One cell of an uptime bar: a single day, or a run of quiet days."""
+
+    css: str  # e.g. "o s12", "p"
+    label: str  # the day or range, e.g. "24 Nov 2026" or "1 Sep – 12 Sep 2026"
+    text: str  # "No downtime", "Partial outage 1h 20m", …
+    uptime: str  # "99.07%", or "" for quiet runs
+    events: tuple  # EventStates touching the day
+    focusable: bool  # quiet runs take focus themselves; other days through their links
+
+
+@dataclass(frozen=True)
+class ComponentView:
+    component: Component
+    status: str
+    status_label: str
+    uptime: Uptime
+    uptime_percent: str
+    bar: tuple[BarItem, ...]
+    visible: bool  # only_show_if_degraded hides it while operational
+
+
+@dataclass(frozen=True)
+class GroupView:
+    group: Group
+    status: str
+    status_label: str
+    members: tuple[ComponentView, ...]
+
+
+def _day_range(first, last) -> str:
+    if first == last:
+        return fmt_date(first)
+    if first.year == last.year:
+        return f"{first.day} {MONTHS[first.month - 1]} – {fmt_date(last)}"
+    return f"{fmt_date(first)} – {fmt_date(last)}"
+
+
+def _downtime_text(day: DayUptime) -> str:
+    parts = []
+    for status in ("major_outage", "partial_outage", "degraded_performance"):
+        secs = day.outage.get(status, 0)
+        if secs > 0:
+            parts.append(f"{COMPONENT_STATUS_LABELS[status]} {format_duration(timedelta(seconds=secs))}")
+    return ", ".join(parts) if parts else "No downtime"
+
+
+def uptime_bar(uptime: Uptime, events: dict) -> tuple[BarItem, ...]:
+    """Days with something to say get a cell each; quiet days merge into runs."""
+    items: list[BarItem] = []
+    run: list[DayUptime] = []
+
+    def flush():
+        if run:
+            no_data = run[0].counted <= 0
+            items.append(BarItem(
+                css=("x" if no_data else "o") + (f" s{len(run)}" if len(run) > 1 else ""),
+                label=_day_range(run[0].day, run[-1].day),
+                text="No data" if no_data else "No downtime",
+                uptime="",
+                events=(),
+                focusable=True,
+            ))
+            run.clear()
+
+    for day in uptime.days:
+        touching = tuple(events[i] for i in day.incidents if i in events)
+        quiet = not touching
+        if quiet and (not run or (run[0].counted <= 0) == (day.counted <= 0)) and len(run) < MAX_RUN:
+            run.append(day)
+            continue
+        flush()
+        if quiet:
+            run.append(day)
+            continue
+        worst = day.worst
+        if worst == "operational" and any(e.incident.is_maintenance for e in touching):
+            worst = "under_maintenance"
+        items.append(BarItem(
+            css=DAY_CLASSES[worst],
+            label=fmt_date(day.day),
+            text=_downtime_text(day) if worst != "under_maintenance" else "Maintenance, no downtime",
+            uptime=fmt_percent(None if day.uptime is None else day.uptime * 100),
+            events=touching,
+            focusable=False,
+        ))
+    flush()
+    return tuple(items)
+
+
+def component_views(snap: Snapshot) -> dict[str, ComponentView]:
+    views = {}
+    for component in snap.content.catalog.components:
+        uptime = snap.uptime(component)
+        status = snap.component_status(component.id)
+        views[component.id] = ComponentView(
+            component=component,
+            status=status,
+            status_label=COMPONENT_STATUS_LABELS[status],
+            uptime=uptime,
+            uptime_percent=fmt_percent(uptime.percent),
+            bar=uptime_bar(uptime, snap.events),
+            visible=not component.only_show_if_degraded or status != "operational",
+        )
+    return views
+
+
+def catalog_views(snap: Snapshot, views: dict[str, ComponentView]) -> list:
+    """The home page's component list: components and groups in page order."""
+    out = []
+    for entry in snap.content.catalog.entries:
+        if isinstance(entry, Group):
+            members = tuple(views[c.id] for c in entry.components if views[c.id].visible)
+            if members:
+                status = snap.group_status(entry)
+                out.append(GroupView(entry, status, COMPONENT_STATUS_LABELS[status], members))
+        elif views[entry.id].visible:
+            out.append(views[entry.id])
+    return out
+
+
+def recent_events(snap: Snapshot) -> list[EventState]:
+    """Finished incidents and maintenance of the last few days, newest first."""
+    since = snap.now - timedelta(days=RECENT_DAYS)
+    found = []
+    for state in snap.events.values():
+        if state.is_active or state.is_upcoming or state.began is None or state.began > snap.now:
+            continue
+        if (state.ended or state.began) >= since:
+            found.append(state)
+    found.sort(key=lambda s: (s.began, s.id), reverse=True)
+    return found[:RECENT_MAX]
+
+
+def history_pages(events: list[EventState]) -> list[list[tuple[str, list[EventState]]]]:
+    """Pages of (month heading, events) groups, newest first."""
+    pages = []
+    for start in range(0, max(len(events), 1), HISTORY_PER_PAGE):
+        groups: list[tuple[str, list[EventState]]] = []
+        for state in events[start : start + HISTORY_PER_PAGE]:
+            when = state.began or state.incident.first_update_at
+            label = f"{MONTH_NAMES[when.month - 1]} {when.year}" if when else "Undated"
+            if not groups or groups[-1][0] != label:
+                groups.append((label, []))
+            groups[-1][1].append(state)
+        pages.append(groups)
+    return pages
+
+
+def history_path(number: int) -> str:
+    return "history/" if number == 1 else f"history/{number}/"
+
+
+# --- themes ----------------------------------------------------------------------
+
+
+def default_theme_dir(root: Path) -> Path:
+    """The site's own copy of the default theme, else the one shipped with statusgen."""
+    local = Path(root) / "themes" / DEFAULT_THEME
+    if (local / "templates").is_dir():
+        return local
+    return Path(generator.__file__).resolve().parents[1] / "themes" / DEFAULT_THEME
+
+
+def theme_dirs(root: Path, theme: str) -> list[Path]:
+    """Theme folders, most specific first: the chosen theme, then the default."""
+    default = default_theme_dir(root)
+    if theme == DEFAULT_THEME:
+        return [default]
+    chosen = Path(root) / "themes" / theme
+    if not (chosen / "templates").is_dir():
+        raise ThemeError(f'content/site.yaml: theme "{theme}" not found: {chosen / "templates"} does not exist')
+    return [chosen, default]
+
+
+def environment(dirs: list[Path]) -> jinja2.Environment:
+    """Templates looked up in order; "!default/x.html" always means the default theme's x.html."""
+    loader = jinja2.ChoiceLoader([
+        jinja2.PrefixLoader({"!default": jinja2.FileSystemLoader(str(dirs[-1] / "templates"))}, delimiter="/"),
+        jinja2.FileSystemLoader([str(d / "templates") for d in dirs]),
+    ])
+    env = jinja2.Environment(
+        loader=loader,
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        auto_reload=False,
+    )
+    env.filters.update(
+        markdown=markdown_filter,
+        time=time_tag,
+        datetime=fmt_datetime,
+        date=fmt_date,
+        percent=fmt_percent,
+        duration=fmt_duration,
+        component_status=COMPONENT_STATUS_LABELS.__getitem__,
+        impact=lambda impact: IMPACT_LABELS.get(impact, impact),
+    )
+    return env
+
+
+def static_files(dirs: list[Path]) -> dict[str, tuple[str, bytes]]:
+    """`{name: (hashed output path, bytes)}`; a theme's file replaces the default's of the same name."""
+    found: dict[str, bytes] = {}
+    for folder in reversed(dirs):
+        static = folder / "static"
+        if not static.is_dir():
+            continue
+        for path in sorted(static.rglob("*")):
+            if path.is_file() and not path.name.startswith("."):
+                found[path.relative_to(static).as_posix()] = path.read_bytes()
+    out = {}
+    for name, data in sorted(found.items()):
+        digest = hashlib.sha256(data).hexdigest()[:8]
+        stem, dot, ext = name.rpartition(".")
+        hashed = f"{stem}.{digest}.{ext}" if dot and "/" not in ext else f"{name}.{digest}"
+        out[name] = ("static/" + hashed, data)
+    return out
+
+
+# --- pages -----------------------------------------------------------------------
+
+
+class Renderer:
+    """Renders the pages of one snapshot; holds what every page shares."""
+
+    def __init__(self, snap: Snapshot, root: Path):
+        self.snap = snap
+        self.site = snap.content.site
+        self.dirs = theme_dirs(root, self.site.theme)
+        self.env = environment(self.dirs)
+        self.static = static_files(self.dirs)
+        self.views = component_views(snap)
+        self.names = {c.id: c.name for c in snap.content.catalog.components}
+        self.names.update({g.id: g.name for g in snap.content.catalog.groups})
+        self.shared = {
+            "site": self.site,
+            "snap": self.snap,
+            "now": self.snap.now,
+            "indicator": self.snap.indicator,
+            "indicator_class": INDICATOR_CLASSES[self.snap.indicator],
+            "description": self.snap.description,
+            "component_names": self.names,
+            "feeds": {"rss": FEED_RSS, "atom": FEED_ATOM, "calendar": CALENDAR},
+        }
+
+    def render(self, template: str, path: str, title: str, **context) -> bytes:
+        """Render `template` as the page at site path `path` ("" is home, "incidents/x/" a folder)."""
+        if path == "404.html":
+            root = self.site.path_prefix  # served for any missing path: links cannot be relative
+        else:
+            root = "../" * path.count("/")
+
+        def url(target: str = "") -> str:
+            return root + target or "./"
+
+        def static(name: str) -> str:
+            if name not in self.static:
+                raise ThemeError(f'template {template} asks for static file "{name}", which no theme has')
+            return url(self.static[name][0])
+
+        webcal = "webcal://" + self.site.url.split("://", 1)[-1] + CALENDAR
+        try:
+            html = self.env.get_template(template).render(
+                **self.shared,
+                **context,
+                page_path=path,
+                page_title=title,
+                canonical=self.site.url + ("" if path == "404.html" else path),
+                url=url,
+                static=static,
+                webcal_url=webcal,
+            )
+        except jinja2.TemplateError as exc:
+            where = f"{exc.filename}:{exc.lineno}: " if getattr(exc, "filename", None) else ""
+            raise ThemeError(f"{where}template error in {template}: {exc}") from None
+        return html.encode("utf-8")
+
+    def incident_view(self, state: EventState) -> dict:
+        incident = state.incident
+        return {
+            "event": state,
+            "incident": incident,
+            "affected": [(cid, self.names.get(cid, cid), st) for cid, st in incident.components.items()],
+        }
+
+    def pages(self) -> dict[str, bytes]:
+        snap = self.snap
+        files: dict[str, bytes] = {}
+        for name, (hashed, data) in self.static.items():
+            files[hashed] = data
+
+        files["index.html"] = self.render(
+            "index.html", "", self.site.title,
+            active=snap.active_incidents,
+            in_progress=snap.active_maintenances,
+            upcoming=snap.upcoming_maintenances,
+            entries=catalog_views(snap, self.views),
+            recent=recent_events(snap),
+            recent_days=RECENT_DAYS,
+            refresh=bool(snap.active_incidents),
+        )
+        for state in snap.events.values():
+            path = f"incidents/{state.id}/"
+            files[path + "index.html"] = self.render(
+                "incident.html", path, state.incident.title, **self.incident_view(state)
+            )
+
+        pages = history_pages(list(snap.events.values()))
+        for number, groups in enumerate(pages, start=1):
+            path = history_path(number)
+            files[path + "index.html"] = self.render(
+                "history.html", path, "History" if number == 1 else f"History, page {number}",
+                months=groups,
+                page_number=number,
+                page_count=len(pages),
+                newer=history_path(number - 1) if number > 1 else None,
+                older=history_path(number + 1) if number < len(pages) else None,
+            )
+
+        for component in snap.content.catalog.components:
+            path = f"components/{component.id}/"
+            events = snap.events_for(component.id)
+            files[path + "index.html"] = self.render(
+                "component.html", path, component.name,
+                view=self.views[component.id],
+                group=snap.content.catalog.group(component.group_id) if component.group_id else None,
+                events=events[:COMPONENT_EVENTS_MAX],
+                more_events=max(0, len(events) - COMPONENT_EVENTS_MAX),
+                component_feeds={"rss": path + "history.rss", "atom": path + "history.atom"},
+            )
+
+        files["404.html"] = self.render("404.html", "404.html", "Page not found")
+        return files
+
+
+def render_site(snap: Snapshot, root: Path) -> dict[str, bytes]:
+    """Every page and static asset of the site, as `{relative path: bytes}`."""
+    return Renderer(snap, Path(root)).pages()
