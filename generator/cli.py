@@ -151,6 +151,66 @@ def new_maintenance(title, start, end, components, message, site, now):
     _create(site, "maintenance", title, components, read_clock(now), message, start_at, end_at)
 
 
+def _post(site, ref, status, message, at):
+    """Shared by `update` and `resolve`: stamp, ask the editor if needed, insert, check, write."""
+    from generator.authoring import AuthoringError, editor_template, open_event, post_update, strip_comments
+    from generator.timestamps import parse_timestamp
+
+    try:
+        event = open_event(site, ref)
+        status = event.status(status)
+        when = parse_timestamp(at, event.site.timezone) if at else read_clock(None)
+        if message is None:
+            if not (os.environ.get("VISUAL") or os.environ.get("EDITOR")):
+                raise AuthoringError("give the message as an argument, or set $EDITOR to write it in an editor")
+            written = click.edit(editor_template(event.incident.title, status, when), extension=".md")
+            message = strip_comments(written or "")
+            if not message:
+                raise AuthoringError("aborting: the message is empty; nothing was written")
+        posted = post_update(event, status, message, when)
+    except (AuthoringError, TimestampError) as exc:
+        raise click.ClickException(str(exc)) from None
+    for warning in posted.warnings:
+        click.echo(warning, err=True)
+    click.echo(posted.path)
+
+
+@main.command()
+@click.argument("ref", metavar="ID")
+@click.argument("status")
+@click.argument("message", required=False)
+@click.option("--at", metavar="T", help="The update's time (default: now). Times without a zone are in the site's zone.")
+@click.option("--site", type=click.Path(file_okay=False, path_type=Path), default=".", help="The site folder.")
+def update(ref, status, message, at, site):
+    """Post an update to incident or maintenance ID, on top of its updates.
+
+    STATUS is investigating, identified, monitoring, update, resolved or
+    postmortem for an incident; scheduled, "in progress", verifying,
+    completed, cancelled or update for a maintenance. Without MESSAGE,
+    $EDITOR opens, as with git commit.
+
+    \b
+    Example:
+      statusgen update 2026-11-26-api-errors monitoring "A fix is out; error rates are back to normal."
+    """
+    _post(site, ref, status, message, at)
+
+
+@main.command()
+@click.argument("ref", metavar="ID")
+@click.argument("message", required=False)
+@click.option("--at", metavar="T", help="The update's time (default: now). Times without a zone are in the site's zone.")
+@click.option("--site", type=click.Path(file_okay=False, path_type=Path), default=".", help="The site folder.")
+def resolve(ref, message, at, site):
+    """Resolve incident ID (or complete maintenance ID) with a final update.
+
+    \b
+    Example:
+      statusgen resolve 2026-11-26-api-errors "Error rates have been normal for an hour. Sorry for the trouble."
+    """
+    _post(site, ref, None, message, at)
+
+
 @main.command()
 @site_argument
 @now_option

@@ -450,6 +450,9 @@ def review(content: Content, now: datetime, problems: Problems) -> None:
                     incident.path, update.line, 1,
                     f"update dated {update.at:%Y-%m-%d %H:%M} UTC is in the future; it will not show until then",
                 )
+    from generator import policy  # the maintenance policy: notice and avoided times
+
+    policy.review(content, now, problems)
 
 
 def load(root: Path, now: datetime | None = None) -> tuple[Content | None, Problems]:
