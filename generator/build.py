@@ -36,6 +36,9 @@ def producers():
     from generator import render
 
     found = [render.render_site]
+    from generator import api, badges, calendar, feeds
+
+    found += [feeds.render_feeds, calendar.render_calendar, api.render_api, badges.render_badges, badges.render_embed]
     return found
 
 

@@ -16,7 +16,7 @@ from feedgen.feed import FeedGenerator
 
 from generator.api import EARLIEST, permalink
 from generator.markup import to_html
-from generator.model import Group, Site, Update
+from generator.model import Site, Update
 from generator.status import EventState, Snapshot
 from generator.timestamps import UTC, heading_stamp
 
@@ -107,15 +107,15 @@ def feed_pair(snap: Snapshot, folder: str, title: str, entries: list[Entry], fal
 
 
 def render_feeds(snap: Snapshot, root: Path) -> dict[str, bytes]:
-    """`history.atom|rss` for the site and `components/<id>/history.atom|rss` per component and group."""
+    """`history.atom|rss` for the site and `components/<id>/history.atom|rss` per component."""
     site = snap.content.site
     catalog = snap.content.catalog
     newest = snap.updated_at or EARLIEST
     files = feed_pair(snap, "", f"{site.title}: incident history", entries_for(snap), newest)
-    for entry in catalog.components + catalog.groups:
-        ids = catalog.expand(entry.id) if isinstance(entry, Group) else (entry.id,)
-        since = getattr(entry, "since", None)
+    for component in catalog.components:
+        since = component.since
         # An empty feed still needs an updated time: the component's start, not the clock.
         fallback = datetime(since.year, since.month, since.day, tzinfo=UTC) if since else EARLIEST
-        files.update(feed_pair(snap, f"components/{entry.id}/", f"{site.title}: {entry.name}", entries_for(snap, ids), fallback))
+        entries = entries_for(snap, (component.id,))
+        files.update(feed_pair(snap, f"components/{component.id}/", f"{site.title}: {component.name}", entries, fallback))
     return files

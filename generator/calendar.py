@@ -1,0 +1,100 @@
+"""`maintenance.ics`: the maintenance windows as an RFC 5545 calendar to subscribe to.
+
+Nothing here reads the clock: DTSTAMP is the notice's last update, and
+SEQUENCE is counted from the notice's own updates (see `sequence`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from icalendar import Calendar, Event, vDuration
+
+from generator.api import incident_url
+from generator.markup import to_text
+from generator.status import EventState, Snapshot
+
+PRODID = "-//statusgen//maintenance calendar//EN"
+REFRESH = timedelta(hours=1)  # how often subscribed calendar apps should fetch it again
+
+
+def window(state: EventState) -> tuple[datetime, datetime]:
+    """The window as it stands: the status engine's (early start or finish included), else the announced one."""
+    incident = state.incident
+    if state.window is not None:
+        return state.window.start, state.window.end
+    return incident.start, incident.end
+
+
+def sequence(state: EventState) -> int:
+    """The event's revision: the number of updates published after the announcement.
+
+    The file holds only the current window, so past windows cannot be
+    compared. But every change to an event comes with an update: moving the
+    window (edit start/end and say so in an update), starting early
+    (In progress), finishing early (Completed), cancelling (Cancelled). So
+    counting updates never decreases and always grows when the window does.
+    Updates that do not move the window also count: they change DESCRIPTION,
+    and RFC 5545 lets SEQUENCE grow for any change.
+    """
+    return max(0, len(state.updates) - 1)
+
+
+def in_calendar(snap: Snapshot, state: EventState) -> bool:
+    """Upcoming, in progress, or ended within the last `uptime_days` days."""
+    cutoff = snap.now - timedelta(days=snap.content.site.uptime_days)
+    return window(state)[1] >= cutoff
+
+
+def _description(snap: Snapshot, state: EventState) -> str:
+    names = [c.name for c in snap.content.catalog.components if c.id in state.incident.components]
+    parts = [f"Affected components: {', '.join(names) if names else 'none'}"]
+    if state.latest is not None:
+        parts.append(f"{state.latest.label}: {to_text(state.latest.body)}")
+    parts.append(incident_url(snap.content.site, state.incident))
+    return "\n\n".join(parts)
+
+
+def event(snap: Snapshot, state: EventState, host: str) -> Event:
+    incident = state.incident
+    start, end = window(state)
+    changed = state.updated_at or start
+    created = state.updates[-1].at if state.updates else changed
+    ev = Event()
+    ev.add("uid", f"{incident.id}@{host}")
+    ev.add("dtstamp", changed)
+    ev.add("created", created)
+    ev.add("last-modified", changed)
+    ev.add("sequence", sequence(state))
+    ev.add("dtstart", start)
+    ev.add("dtend", end)
+    ev.add("summary", ("Cancelled: " if state.status == "cancelled" else "") + incident.title)
+    ev.add("status", "CANCELLED" if state.status == "cancelled" else "CONFIRMED")
+    ev.add("transp", "TRANSPARENT")  # it does not make the subscriber busy
+    ev.add("url", incident_url(snap.content.site, incident))
+    ev.add("description", _description(snap, state))
+    return ev
+
+
+def calendar(snap: Snapshot) -> Calendar:
+    site = snap.content.site
+    host = urlsplit(site.url).hostname
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    cal.add("name", f"{site.title}: maintenance")
+    cal.add("x-wr-calname", f"{site.title}: maintenance")
+    cal.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
+    cal.add("x-published-ttl", vDuration(REFRESH))
+    states = sorted((s for s in snap.maintenances if in_calendar(snap, s)), key=lambda s: (window(s)[0], s.id))
+    for state in states:
+        cal.add_component(event(snap, state, host))
+    return cal
+
+
+def render_calendar(snap: Snapshot, root: Path) -> dict[str, bytes]:
+    return {"maintenance.ics": calendar(snap).to_ical()}
