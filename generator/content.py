@@ -185,11 +185,11 @@ def normalize_status(text: str) -> str:
 def split_front_matter(text: str, rel: str, problems: Problems):
     """(front matter text, its first line number, body text, body's first line number) or None."""
     lines = text.split("\n")
-    if lines[0].strip() != "---":
+    if lines[0].rstrip() != "---":
         problems.error(rel, 1, 1, 'missing front matter: the file must start with a "---" line, then title: …, then "---"')
         return None
     for index in range(1, len(lines)):
-        if lines[index].strip() in ("---", "..."):
+        if lines[index].rstrip() in ("---", "..."):
             return "\n".join(lines[1:index]), 2, "\n".join(lines[index + 1 :]), index + 2
     problems.error(rel, 1, 1, 'front matter is not closed: add a "---" line after it')
     return None

@@ -106,12 +106,18 @@ _Loader.add_constructor("tag:yaml.org,2002:seq", _construct_list)
 
 def load_yaml(text: str, line_offset: int = 0):
     """Load one YAML document; raise YAMLSyntaxError with a 1-based position."""
-    loader = _Loader(text)
-    loader.line_offset = line_offset
+    loader = None
     try:
+        loader = _Loader(text)
+        loader.line_offset = line_offset
         return loader.get_single_data()
     except YAMLSyntaxError:
         raise
+    except yaml.reader.ReaderError as exc:
+        before = text[: exc.position]
+        line = before.count("\n") + 1 + line_offset
+        col = exc.position - (before.rfind("\n") + 1) + 1
+        raise YAMLSyntaxError(f"YAML cannot contain the control character U+{exc.character:04X}", line, col) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1 + line_offset, mark.column + 1) if mark else (1 + line_offset, 1)
@@ -120,10 +126,11 @@ def load_yaml(text: str, line_offset: int = 0):
             problem = f"{exc.context}, {exc.problem}"
         if "mapping values are not allowed" in problem:
             problem += ' (put quotes around a value that contains ": ")'
-        raise YAMLSyntaxError(f"YAML syntax error: {problem}", line, col) from None
+        raise YAMLSyntaxError(f"YAML syntax error: {' '.join(problem.split())}", line, col) from None
     except yaml.YAMLError as exc:
-        raise YAMLSyntaxError(f"YAML error: {exc}", 1 + line_offset, 1) from None
-    except (ValueError, TypeError, OverflowError, RecursionError) as exc:
-        raise YAMLSyntaxError(f"YAML value error: {exc}", 1 + line_offset, 1) from None
+        raise YAMLSyntaxError(f"YAML error: {' '.join(str(exc).split())}", 1 + line_offset, 1) from None
+    except (ValueError, TypeError, OverflowError, RecursionError, AttributeError) as exc:
+        raise YAMLSyntaxError(f"YAML value error: {' '.join(str(exc).split())}", 1 + line_offset, 1) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
