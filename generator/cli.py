@@ -62,17 +62,25 @@ def main():
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 @click.option("--format", "fmt", type=click.Choice(["text", "github", "json"]), default="text", show_default=True,
               help="github prints GitHub Actions annotations.")
-def check(site, now, strict, fmt):
+@click.option("--summary", "summary_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Append a Markdown summary of what this change does to the public page to FILE.")
+@click.option("--base", metavar="REF",
+              help="The git ref to compare with for --summary. Default: origin/$GITHUB_BASE_REF if set, else HEAD.")
+def check(site, now, strict, fmt, summary_file, base):
     """Validate the content of SITE and report every problem at once.
 
     \b
     Example:
       statusgen check --strict --format github
+      statusgen check --summary "$GITHUB_STEP_SUMMARY" --base origin/main
     """
     from generator.content import load
     from generator.problems import format_problems
 
-    _content, problems = load(site, read_clock(now))
+    clock = read_clock(now)
+    _content, problems = load(site, clock)
+    if summary_file:
+        _write_summary(site, _content, problems, clock, summary_file, base)
     report = format_problems(problems.sorted(), fmt)
     if fmt == "json":
         click.echo(report)
@@ -82,6 +90,25 @@ def check(site, now, strict, fmt):
         e, w = len(problems.errors), len(problems.warnings)
         click.echo(f"{e} error{'s' * (e != 1)}, {w} warning{'s' * (w != 1)}", err=True)
     sys.exit(1 if problems.failed(strict) else 0)
+
+
+def _write_summary(site, content, problems, clock, summary_file, base):
+    import tempfile
+
+    from generator.summary import BaseUnavailable, read_base, summarize
+
+    if not base:
+        base_branch = os.environ.get("GITHUB_BASE_REF", "").strip()
+        base = f"origin/{base_branch}" if base_branch else "HEAD"
+    before, error = None, None
+    with tempfile.TemporaryDirectory(prefix="statusgen-base-") as tmp:
+        try:
+            before = read_base(site, base, Path(tmp), clock)
+        except BaseUnavailable as exc:
+            error = str(exc)
+    text = summarize(before, content if not problems.errors else None, clock, problems, base, error)
+    with open(summary_file, "a", encoding="utf-8") as handle:
+        handle.write(text)
 
 
 @main.group()
@@ -211,6 +238,56 @@ def resolve(ref, message, at, site):
     _post(site, ref, None, message, at)
 
 
+def _duration(ctx, param, value):
+    from generator.timestamps import parse_duration
+
+    try:
+        return None if value is None else parse_duration(value)
+    except TimestampError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+@main.command("next-change")
+@site_argument
+@now_option
+@click.option("--due-within", metavar="D", callback=_duration,
+              help="Exit 0 if the site goes stale within D (e.g. 6m), else 1.")
+@click.option("--lookback", metavar="D", callback=_duration,
+              help="Also count a change in the last D as due, for scheduled runs that were late or skipped.")
+@click.option("--wait", is_flag=True, help="With --due-within: when due later, sleep until then, so a build after it is current.")
+def next_change_command(site, now, due_within, lookback, wait):
+    """Print the next instant (UTC) at which the built site becomes stale, or "none".
+
+    Exit codes with --due-within: 0 due, 1 not due, 2 content errors.
+
+    \b
+    Example:
+      statusgen next-change --due-within 6m --lookback 15m --wait && statusgen deploy
+    """
+    import time
+
+    from generator.content import load
+    from generator.problems import format_problems
+    from generator.schedule import is_due, next_stale
+    from generator.timestamps import isoformat
+
+    clock = read_clock(now)
+    since = clock - lookback if lookback else clock
+    content, problems = load(site, since)
+    if content is None or problems.errors:
+        click.echo(format_problems(problems.sorted(), "text"), err=True)
+        sys.exit(2)
+    stale = next_stale(content, since)
+    click.echo(isoformat(stale.at) if stale.at else "none")
+    click.echo(f"({stale.reason})", err=True)
+    if due_within is None:
+        return
+    if not is_due(stale.at, clock, due_within):
+        sys.exit(1)
+    if wait and stale.at > clock:
+        time.sleep((stale.at - clock).total_seconds())
+
+
 @main.command()
 @site_argument
 @now_option
@@ -226,6 +303,50 @@ def build(site, now, out):
 
     result = build_site(site, read_clock(now), out)
     click.echo(f"built {result.files} files ({result.bytes / 1e6:.1f} MB) into {result.out}", err=True)
+
+
+def _deploy_targets(site: Path):
+    """Only site.yaml's `deploy:` list: deploying never needs the incidents parsed twice."""
+    from generator.content import read_yaml
+    from generator.problems import ContentError, Problems
+    from generator.settings import parse_site
+
+    problems, rel = Problems(), "content/site.yaml"
+    settings = parse_site(read_yaml(Path(site) / rel, rel, problems), rel, problems)
+    if settings is None or problems.errors:
+        raise ContentError(problems)
+    return settings.deploy
+
+
+@main.command()
+@site_argument
+@click.option("--target", "names", multiple=True, metavar="NAME", help="Deploy only this target from site.yaml. Repeatable.")
+@click.option("--dry-run", is_flag=True, help="Print the plan (upload, header update, delete, unchanged); change nothing.")
+@click.option("--no-delete", is_flag=True, help="Leave stale objects in the bucket.")
+@click.option("--max-deletes", type=click.IntRange(min=0), default=100, show_default=True,
+              help="Delete nothing when more stale objects than this are found.")
+@click.option("--from", "from_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Ship this existing build instead of checking and building SITE.")
+@click.option("--setup", is_flag=True, help="Also apply the bucket's CORS rule for the JSON API and embed.js.")
+@now_option
+def deploy(site, names, dry_run, no_delete, max_deletes, from_dir, setup, now):
+    """Check and build SITE, then publish it to every S3 target in site.yaml.
+
+    Credentials come from the standard AWS chain (environment, profile, SSO, role).
+
+    \b
+    Example:
+      statusgen deploy --dry-run
+      statusgen deploy --target primary --from output/
+    """
+    from generator.build import build as build_site
+    from generator.publish import Options, echo_events, select_targets
+    from generator.publish import deploy as publish
+
+    targets = select_targets(_deploy_targets(site), names)
+    folder = from_dir or build_site(site, read_clock(now)).out
+    options = Options(dry_run=dry_run, delete=not no_delete, max_deletes=max_deletes, setup=setup)
+    echo_events(publish(folder, targets, options), tty=sys.stderr.isatty())
 
 
 if __name__ == "__main__":  # pragma: no cover

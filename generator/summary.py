@@ -1,0 +1,314 @@
+"""What merging a change does to the public page, as Markdown for a pull request.
+
+`diff()` compares two loaded contents at the same `now` (a pure function);
+`to_markdown()` writes the result for people. `read_base()` is the one bit of
+I/O: it takes the content as it is at a git ref (`git archive`) into a
+temporary folder, so the "before" is loaded by the same loader as the "after".
+"""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import tarfile
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from generator.content import load
+from generator.model import COMPONENT_STATUS_LABELS, STATUS_LABELS, Content, Group, Update
+from generator.policy import announced_at, human_duration
+from generator.problems import Problems
+from generator.status import EventState, Snapshot
+from generator.timestamps import UTC
+
+MAX_PROBLEMS = 20
+
+
+@dataclass(frozen=True)
+class ComponentChange:
+    name: str
+    before: str | None  # None: the component is new
+    after: str | None  # None: the component is removed
+
+
+@dataclass(frozen=True)
+class EventChange:
+    kind: str  # opened, posted, updated, resolved, edited, removed
+    state: EventState  # after the merge (before, for removed)
+    before_status: str | None = None
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    incident_title: str
+    incident_id: str
+    update: Update
+
+
+@dataclass(frozen=True)
+class MaintenanceChange:
+    kind: str  # announced, rescheduled, cancelled
+    state: EventState
+    notice: timedelta | None = None  # from the announcement update to the window's start
+    notice_from_now: timedelta | None = None  # from the merge (now) to the start
+    old_window: tuple[datetime, datetime] | None = None
+
+
+@dataclass
+class Changes:
+    components: list[ComponentChange] = field(default_factory=list)
+    events: list[EventChange] = field(default_factory=list)
+    feed: list[FeedEntry] = field(default_factory=list)
+    later: list[FeedEntry] = field(default_factory=list)  # future-dated: published when their time comes
+    maintenance: list[MaintenanceChange] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.components or self.events or self.feed or self.later or self.maintenance)
+
+
+def _statuses(snap: Snapshot | None) -> dict:
+    """Display name and status of every component and group, by id."""
+    if snap is None:
+        return {}
+    out = {}
+    for entry in snap.content.catalog.entries:
+        out[entry.id] = (entry.name, snap.status_of(entry))
+        for member in entry.components if isinstance(entry, Group) else ():
+            out[member.id] = (member.name, snap.component_status(member.id))
+    return out
+
+
+def _fingerprint(state: EventState):
+    """What the page shows of an event apart from its updates' times."""
+    i = state.incident
+    return (i.title, i.summary, i.impact, tuple(sorted(i.components.items())), i.start, i.end, i.emergency,
+            tuple((u.at, u.status, u.body) for u in state.updates))
+
+
+def diff(before: Content | None, after: Content, now: datetime) -> Changes:
+    """The visible changes from `before` (None: nothing published yet) to `after`, both at `now`."""
+    now = now.astimezone(UTC)
+    old = Snapshot(before, now) if before is not None else None
+    new = Snapshot(after, now)
+    changes = Changes()
+
+    old_status, new_status = _statuses(old), _statuses(new)
+    for cid, (name, status) in new_status.items():
+        was = old_status.get(cid)
+        if was is None and old is not None:
+            changes.components.append(ComponentChange(name, None, status))
+        elif was is not None and was[1] != status:
+            changes.components.append(ComponentChange(name, was[1], status))
+    for cid, (name, status) in old_status.items():
+        if cid not in new_status:
+            changes.components.append(ComponentChange(name, status, None))
+
+    old_events = old.events if old else {}
+    for iid, state in sorted(new.events.items(), key=lambda kv: (kv[1].began or now, kv[0]), reverse=True):
+        was = old_events.get(iid)
+        seen = {u.at for u in was.updates} if was else set()
+        fresh = [u for u in state.updates if u.at not in seen]
+        changes.feed.extend(FeedEntry(state.incident.title, iid, u) for u in reversed(fresh))
+        if not state.incident.is_maintenance:
+            if was is None:
+                changes.events.append(EventChange("opened" if state.is_active else "posted", state))
+            elif was.resolved_at is None and state.resolved_at is not None:
+                changes.events.append(EventChange("resolved", state, was.status))
+            elif fresh or was.status != state.status:
+                changes.events.append(EventChange("updated", state, was.status))
+            elif _fingerprint(was) != _fingerprint(state):
+                changes.events.append(EventChange("edited", state, was.status))
+            continue
+        window = (state.incident.start, state.incident.end)
+        if was is None:
+            if state.status != "cancelled":
+                changes.maintenance.append(MaintenanceChange(
+                    "announced", state, _notice(state), state.incident.start - now))
+            continue
+        if state.status == "cancelled" and was.status != "cancelled":
+            changes.maintenance.append(MaintenanceChange("cancelled", state))
+        elif (was.incident.start, was.incident.end) != window:
+            changes.maintenance.append(MaintenanceChange(
+                "rescheduled", state, _notice(state), state.incident.start - now,
+                old_window=(was.incident.start, was.incident.end)))
+        if fresh or was.status != state.status:
+            changes.events.append(EventChange("updated", state, was.status))
+        elif _fingerprint(was) != _fingerprint(state) and (was.incident.start, was.incident.end) == window:
+            changes.events.append(EventChange("edited", state, was.status))
+    for iid, was in sorted(old_events.items()):
+        if iid not in new.events:
+            changes.events.append(EventChange("removed", was, was.status))
+
+    for incident in after.incidents:
+        old_incident = before.incident(incident.id) if before else None
+        known = {u.at for u in old_incident.updates} if old_incident else set()
+        for u in sorted(incident.updates, key=lambda u: u.at):
+            if u.at > now and u.at not in known:
+                changes.later.append(FeedEntry(incident.title, incident.id, u))
+    changes.feed.sort(key=lambda e: (e.update.at, e.incident_id), reverse=True)  # as a feed lists them
+    changes.later.sort(key=lambda e: (e.update.at, e.incident_id))
+    return changes
+
+
+def _notice(state: EventState) -> timedelta | None:
+    at = announced_at(state.incident)
+    return None if at is None else state.incident.start - at
+
+
+# --- Markdown ----------------------------------------------------------------------
+
+
+def md(text: str) -> str:
+    """Text safe to put in Markdown (and the HTML GitHub allows in it)."""
+    out = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    for ch in "\\`*_[]|#~":
+        out = out.replace(ch, "\\" + ch)
+    return out.replace("\n", " ")
+
+
+def _when(dt: datetime) -> str:
+    return f"{dt.astimezone(UTC):%a %Y-%m-%d %H:%M} UTC"
+
+
+def _window(start: datetime, end: datetime, tz) -> str:
+    a, b = start.astimezone(UTC), end.astimezone(UTC)
+    utc = f"{a:%a %Y-%m-%d %H:%M}–{b:%H:%M} UTC" if a.date() == b.date() else f"{_when(a)} – {_when(b)}"
+    la, lb = start.astimezone(tz), end.astimezone(tz)
+    if tz.key == "UTC":
+        return utc
+    return f"{utc} ({la:%a %H:%M}–{lb:%H:%M} {la.tzname()})" if la.date() == lb.date() else f"{utc} ({la:%a %H:%M %Z} – {lb:%a %H:%M %Z})"
+
+
+def _label(status: str | None) -> str:
+    if status is None:
+        return "—"
+    return COMPONENT_STATUS_LABELS.get(status) or STATUS_LABELS.get(status, status)
+
+
+def to_markdown(changes: Changes, after: Content | None, now: datetime, problems: Problems,
+                base: str, base_error: str | None = None) -> str:
+    """The pull-request summary."""
+    lines = ["## What this change does to the status page", ""]
+    lines.append(f"Compared with `{md(base)}`, both as of {_when(now)}.")
+    if base_error:
+        lines += ["", f"> **Note:** the content at `{md(base)}` could not be read ({md(base_error)}), "
+                  "so everything below is treated as new."]
+    e, w = len(problems.errors), len(problems.warnings)
+    lines.append("")
+    if e:
+        lines.append(f"**Check: ❌ {e} error{'s' * (e != 1)}, {w} warning{'s' * (w != 1)}.** This will not build or deploy.")
+    elif w:
+        lines.append(f"**Check: ⚠️ {w} warning{'s' * (w != 1)}** (fails with `--strict`).")
+    else:
+        lines.append("**Check: ✅ no problems.**")
+    shown = problems.sorted()[:MAX_PROBLEMS]
+    for p in shown:
+        lines.append(f"- `{md(p.path)}:{p.line}` {p.severity}: {md(p.message)}")
+    if len(problems.items) > len(shown):
+        lines.append(f"- … and {len(problems.items) - len(shown)} more (see the check output)")
+    if after is None:
+        return "\n".join(lines) + "\n"
+    tz = after.site.timezone
+    if changes.empty:
+        lines += ["", "No visible change to the public page."]
+        return "\n".join(lines) + "\n"
+
+    if changes.components:
+        lines += ["", "### Components that change status", "", "| Component | Now | After merge |", "|---|---|---|"]
+        for c in changes.components:
+            before = "(new component)" if c.before is None else _label(c.before)
+            after_label = "(removed)" if c.after is None else _label(c.after)
+            lines.append(f"| {md(c.name)} | {before} | **{after_label}** |")
+
+    if changes.events:
+        lines += ["", "### Incidents and maintenance notices", ""]
+        for ev in changes.events:
+            title = f"**{md(ev.state.incident.title)}** (`{ev.state.id}`)"
+            status = _label(ev.state.status)
+            if ev.kind == "opened":
+                lines.append(f"- 🔴 Opened: {title}, {status}; impact {ev.state.incident.impact}")
+            elif ev.kind == "posted":
+                lines.append(f"- Posted, already {status.lower()}: {title}")
+            elif ev.kind == "resolved":
+                lines.append(f"- ✅ Resolved: {title} ({_label(ev.before_status)} → {status})")
+            elif ev.kind == "updated":
+                move = status if ev.before_status == ev.state.status else f"{_label(ev.before_status)} → {status}"
+                lines.append(f"- Updated: {title} ({move})")
+            elif ev.kind == "edited":
+                lines.append(f"- Edited, no new update: {title}")
+            else:
+                lines.append(f"- ⚠️ Removed from the page: {title} (the file was deleted or renamed)")
+
+    if changes.feed or changes.later:
+        lines += ["", f"### Feed entries that will be published ({len(changes.feed)})", ""]
+        for entry in changes.feed:
+            lines.append(f"- [{entry.update.label}] {md(entry.incident_title)}, {_when(entry.update.at)}")
+        for entry in changes.later:
+            lines.append(f"- Later, at {_when(entry.update.at)}: [{entry.update.label}] {md(entry.incident_title)}")
+
+    if changes.maintenance:
+        policy = after.site.policy
+        lines += ["", "### Maintenance", ""]
+        for m in changes.maintenance:
+            inc = m.state.incident
+            title = f"**{md(inc.title)}** (`{m.state.id}`)"
+            window = _window(inc.start, inc.end, tz)
+            if m.kind == "cancelled":
+                lines.append(f"- Cancelled: {title}, {window}")
+                continue
+            verb = "Announced" if m.kind == "announced" else "Rescheduled"
+            moved = f", moved from {_window(*m.old_window, tz)}" if m.old_window else ""
+            lines.append(f"- {verb}: {title}, {window}{moved}")
+            if inc.emergency:
+                lines.append("  - 🚨 Emergency maintenance: the notice rule does not apply.")
+            elif m.notice is None:
+                lines.append("  - ⚠️ Notice unknown: it has no Scheduled update.")
+            elif m.state.status != "scheduled":
+                lines.append(f"  - Already {_label(m.state.status).lower()}.")
+            else:
+                ok = "✅" if m.notice >= policy.maintenance_notice else "⚠️"
+                lines.append(
+                    f"  - {ok} Notice: {human_duration(max(m.notice, timedelta(0)))} from its announcement, "
+                    f"{human_duration(max(m.notice_from_now, timedelta(0)))} from now; the policy asks for at least "
+                    f"{human_duration(policy.maintenance_notice)}."
+                )
+    return "\n".join(lines) + "\n"
+
+
+def summarize(before: Content | None, after: Content | None, now: datetime, problems: Problems,
+              base: str, base_error: str | None = None) -> str:
+    changes = diff(before, after, now) if after is not None else Changes()
+    return to_markdown(changes, after, now, problems, base, base_error)
+
+
+# --- the "before": the content at a git ref --------------------------------------
+
+
+class BaseUnavailable(Exception):
+    """The content at the base ref cannot be read; the message says why."""
+
+
+def _git(args: list[str], cwd: Path) -> bytes:
+    try:
+        result = subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False)
+    except OSError as exc:
+        raise BaseUnavailable(f"cannot run git: {exc.strerror or exc}") from None
+    if result.returncode:
+        message = result.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise BaseUnavailable(message[-1] if message else f"git {args[0]} failed")
+    return result.stdout
+
+
+def read_base(site: Path, ref: str, into: Path, now: datetime) -> Content | None:
+    """Load the site's content as it is at git `ref`, extracted under `into`."""
+    site = Path(site).resolve()
+    prefix = _git(["rev-parse", "--show-prefix"], site).decode().strip()
+    data = _git(["archive", "--format=tar", ref, "--", f"{prefix}content"], site)
+    with tarfile.open(fileobj=io.BytesIO(data)) as archive:
+        archive.extractall(into, filter="data")
+    content, problems = load(Path(into) / prefix, now)
+    if content is None:
+        raise BaseUnavailable("its content does not load: " + "; ".join(p.format_text() for p in problems.errors[:3]))
+    return content
