@@ -1,0 +1,652 @@
+"""`statusgen deploy`: publish a built folder to S3 (or an S3-compatible store).
+
+Plan, then apply. `scan` reads the build, `list_remote` and `read_manifest`
+read the bucket, `plan` (pure) decides what to upload, re-header, delete and
+keep, and `apply` carries it out in a thread pool, phase by phase. `deploy`
+strings this together for every target and yields progress events; the CLI
+only prints them.
+
+The manifest (`<prefix>/.statusgen/manifest.json`) is a cache of what we know
+about every object under the prefix. An entry is trusted only while the
+listing still shows the same ETag and size and the object is not newer than
+the manifest itself; anything else is looked at with HEAD. So a stale, lost or
+corrupt manifest only costs HEAD requests, never a wrong upload or a delete.
+
+This module knows a folder and targets (anything with the attributes of
+`generator.model.DeployTarget`), nothing about incidents or components.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import time
+import uuid
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Callable, Iterator, Mapping
+from urllib.parse import quote
+
+import click
+
+from generator.mediatypes import cache_control, content_type, rank
+
+MARKER_KEY = "published-by"  # object metadata (x-amz-meta-published-by)
+MARKER = "statusgen"
+MD5_KEY = "statusgen-md5"
+MANIFEST = ".statusgen/manifest.json"
+RESERVED = ".statusgen/"
+DEFAULT_MAX_DELETES = 100
+INVALIDATE_ALL_OVER = 500  # paths; past this one `/*` is cheaper and shorter
+INVALIDATION_BATCH = 1000  # paths per CreateInvalidation call (CloudFront allows 3,000 in flight)
+DELETE_BATCH = 1000  # keys per DeleteObjects call (the S3 maximum)
+CORS_RULE_ID = "statusgen-read"
+
+
+class PublishError(click.ClickException):
+    """A deploy that cannot go on: printed as one line, exit 1."""
+
+
+# --- the local build ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LocalFile:
+    path: Path
+    md5: str
+    size: int
+    content_type: str
+    cache_control: str
+
+
+def scan(folder: Path, short_cache: str | None = None) -> dict[str, LocalFile]:
+    """Every file under `folder` by its key (relative POSIX path), sorted."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise PublishError(f"the build folder {folder} does not exist; run `statusgen build` or drop --from")
+    found = {}
+    for path in sorted(folder.rglob("*")):
+        if not path.is_file():
+            continue
+        key = path.relative_to(folder).as_posix()
+        if key.startswith(RESERVED):
+            continue  # our own bookkeeping lives there in the bucket
+        data = path.read_bytes()
+        found[key] = LocalFile(
+            path=path,
+            md5=hashlib.md5(data).hexdigest(),
+            size=len(data),
+            content_type=content_type(key),
+            cache_control=cache_control(key, short_cache),
+        )
+    return dict(sorted(found.items()))
+
+
+# --- what the bucket holds -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class Listed:
+    """One row of ListObjectsV2: no user metadata, no headers."""
+
+    etag: str
+    size: int
+    modified: datetime
+
+
+@dataclass(frozen=True)
+class Remote:
+    """What we know of one object: from HEAD, or from a manifest entry the listing confirms."""
+
+    etag: str
+    size: int
+    md5: str | None = None  # our stored MD5, None when not published by us
+    content_type: str | None = None
+    cache_control: str | None = None
+    ours: bool = False
+
+
+@dataclass(frozen=True)
+class Manifest:
+    objects: dict[str, Remote]
+    modified: datetime  # the manifest object's own LastModified, from the listing
+
+
+def remote_from_head(head: Mapping) -> Remote:
+    meta = {k.lower(): v for k, v in (head.get("Metadata") or {}).items()}
+    ours = meta.get(MARKER_KEY) == MARKER
+    return Remote(
+        etag=head.get("ETag", "").strip('"'),
+        size=int(head.get("ContentLength", 0)),
+        md5=meta.get(MD5_KEY) if ours else None,
+        content_type=head.get("ContentType"),
+        cache_control=head.get("CacheControl"),
+        ours=ours,
+    )
+
+
+def trust(listing: Mapping[str, Listed], manifest: Manifest | None) -> tuple[dict[str, Remote], list[str]]:
+    """Split the listing into objects the manifest vouches for and keys that need a HEAD.
+
+    An entry counts only when ETag and size still match and the object was
+    not written after the manifest: that catches an object changed or
+    re-headered (a copy bumps LastModified) by anything but us.
+    """
+    known, unknown = {}, []
+    for key, row in listing.items():
+        entry = manifest.objects.get(key) if manifest else None
+        if entry and entry.etag == row.etag and entry.size == row.size and row.modified <= manifest.modified:
+            known[key] = entry
+        else:
+            unknown.append(key)
+    return known, unknown
+
+
+def manifest_json(objects: Mapping[str, Remote]) -> bytes:
+    body = {"version": 1, "objects": {k: asdict(v) for k, v in sorted(objects.items())}}
+    return json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+
+
+def parse_manifest(data: bytes, modified: datetime) -> Manifest | None:
+    try:
+        body = json.loads(data)
+        if body.get("version") != 1:
+            return None
+        objects = {str(k): Remote(**v) for k, v in body["objects"].items()}
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None  # unreadable: every object gets a HEAD instead
+    return Manifest(objects=objects, modified=modified)
+
+
+# --- the plan (pure) ------------------------------------------------------
+
+
+UPLOAD, HEADERS = "upload", "headers"
+
+
+@dataclass(frozen=True)
+class Plan:
+    writes: tuple[tuple[str, str], ...] = ()  # (UPLOAD | HEADERS, key), in upload order
+    deletes: tuple[str, ...] = ()
+    unchanged: tuple[str, ...] = ()
+    kept: tuple[str, ...] = ()  # under the prefix, not in the build, not ours (or not checked): never deleted
+    stale: tuple[str, ...] = ()  # ours, not in the build, but held back (see `note`)
+    note: str = ""  # why deletes were held back
+
+    @property
+    def uploads(self) -> list[str]:
+        return [k for action, k in self.writes if action == UPLOAD]
+
+    @property
+    def header_updates(self) -> list[str]:
+        return [k for action, k in self.writes if action == HEADERS]
+
+
+def plan(
+    local: Mapping[str, LocalFile],
+    remote: Mapping[str, Remote],
+    *,
+    delete: bool = True,
+    max_deletes: int = DEFAULT_MAX_DELETES,
+) -> Plan:
+    """Decide what to do with every key, given the build and what the bucket holds."""
+    writes, unchanged = [], []
+    for key, f in local.items():
+        r = remote.get(key)
+        if r is None:
+            writes.append((UPLOAD, key))
+            continue
+        # An object uploaded by another tool in one part has the MD5 as its
+        # ETag: adopt it with a copy instead of sending the bytes again.
+        same = r.md5 == f.md5 if r.ours else (r.etag == f.md5 and r.size == f.size)
+        if not same:
+            writes.append((UPLOAD, key))
+        elif not r.ours or r.content_type != f.content_type or r.cache_control != f.cache_control:
+            writes.append((HEADERS, key))
+        else:
+            unchanged.append(key)
+    writes.sort(key=lambda w: (rank(w[1]), w[1]))
+    gone = sorted(k for k in remote if k not in local)
+    ours = [k for k in gone if remote[k].ours]
+    kept = [k for k in gone if not remote[k].ours]
+    note = ""
+    if not ours:
+        pass
+    elif not delete:
+        note = f"{len(ours)} stale object(s) left in place (--no-delete)"
+    elif not local:
+        note = f"the build is empty: deleting none of {len(ours)} object(s)"
+    elif len(ours) > max_deletes:
+        note = (f"{len(ours)} stale objects exceed --max-deletes {max_deletes}: deleting none "
+                f"(check the build, then rerun with --max-deletes {len(ours)})")
+    if note:
+        return Plan(tuple(writes), (), tuple(unchanged), tuple(kept), tuple(ours), note)
+    return Plan(tuple(writes), tuple(ours), tuple(unchanged), tuple(kept), (), "")
+
+
+def invalidation_paths(keys) -> list[str]:
+    """CloudFront paths for changed keys; a directory page also under its `/dir/` URL."""
+    paths = set()
+    for key in keys:
+        paths.add("/" + key)
+        if key == "index.html" or key.endswith("/index.html"):
+            paths.add("/" + key[: -len("index.html")])
+    return sorted(quote(p, safe="/~-._*") for p in paths)
+
+
+def invalidation_batches(paths: list[str], threshold: int = INVALIDATE_ALL_OVER, size: int = INVALIDATION_BATCH) -> list[list[str]]:
+    if not paths:
+        return []
+    if len(paths) > threshold:
+        return [["/*"]]
+    return [paths[i:i + size] for i in range(0, len(paths), size)]
+
+
+def cors_rules(existing: list[dict]) -> list[dict]:
+    """The bucket's CORS rules with ours added (or refreshed); others kept as they are.
+
+    S3 CORS rules apply to the whole bucket, not to a path: this lets any
+    origin GET and HEAD every object in it, which a public bucket allows anyway.
+    """
+    ours = {
+        "ID": CORS_RULE_ID,
+        "AllowedMethods": ["GET", "HEAD"],
+        "AllowedOrigins": ["*"],
+        "AllowedHeaders": ["*"],
+        "MaxAgeSeconds": 3600,
+    }
+    return [r for r in existing if r.get("ID") != CORS_RULE_ID] + [ours]
+
+
+# --- talking to the bucket -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Options:
+    dry_run: bool = False
+    delete: bool = True
+    max_deletes: int = DEFAULT_MAX_DELETES
+    setup: bool = False
+    workers: int = 32
+    invalidate_all_over: int = INVALIDATE_ALL_OVER
+    invalidation_batch: int = INVALIDATION_BATCH
+
+
+def make_clients(target, options: Options):
+    """An S3 client (and a CloudFront one when needed), credentials from the standard AWS chain."""
+    import boto3
+    from botocore.config import Config
+
+    attempts = int(os.environ.get("AWS_MAX_ATTEMPTS") or 8)
+    config = Config(
+        retries={"mode": "standard", "max_attempts": attempts},
+        max_pool_connections=options.workers,
+        connect_timeout=5,
+        read_timeout=60,
+        # boto3 >= 1.36 sends aws-chunked bodies with CRC32 trailers by default,
+        # which some S3-compatible servers store verbatim or mislabel. We send
+        # Content-MD5 ourselves, so the server still checks every body.
+        request_checksum_calculation="when_required",
+        response_checksum_validation="when_required",
+        s3={"addressing_style": "path"} if target.endpoint_url else {},
+    )
+    session = boto3.session.Session()
+    s3 = session.client("s3", region_name=target.region or None, endpoint_url=target.endpoint_url or None, config=config)
+    cloudfront = None
+    if target.cloudfront_distribution_id:
+        cloudfront = session.client("cloudfront", config=Config(retries={"mode": "standard", "max_attempts": attempts}))
+    return s3, cloudfront
+
+
+def describe(target) -> str:
+    where = f"s3://{target.bucket}/{target.prefix + '/' if target.prefix else ''}"
+    return f"{where} at {target.endpoint_url}" if target.endpoint_url else where
+
+
+def explain(exc: BaseException, target) -> str:
+    """One line a person can act on; never a secret, never a traceback."""
+    from botocore.exceptions import (
+        ClientError, EndpointConnectionError, NoCredentialsError, PartialCredentialsError, SSLError,
+    )
+
+    if isinstance(exc, PublishError):
+        return exc.message
+    if isinstance(exc, (NoCredentialsError, PartialCredentialsError)):
+        return "no AWS credentials found (set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or use an SSO, instance or OIDC role)"
+    if isinstance(exc, SSLError):
+        return f"TLS error talking to {target.endpoint_url or 'S3'}: {exc} (set AWS_CA_BUNDLE for a private CA)"
+    if isinstance(exc, EndpointConnectionError):
+        return f"cannot reach {target.endpoint_url or 'S3'}: {exc}"
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        code = str(error.get("Code", ""))
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        if code in ("NoSuchBucket",) or (code == "404" and exc.operation_name in ("ListObjectsV2", "HeadBucket")):
+            return f'bucket "{target.bucket}" does not exist ({describe(target)})'
+        if code in ("InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidClientTokenId", "ExpiredToken", "InvalidToken"):
+            return f"the credentials were rejected ({code}): check AWS_PROFILE / the access key for {describe(target)}"
+        if code in ("AccessDenied", "403", "AllAccessDisabled"):
+            return f"access denied on {exc.operation_name} for {describe(target)}: see the IAM policy in docs/deploy.md"
+        return f"{exc.operation_name} failed for {describe(target)}: {code or status} {error.get('Message', '')}".rstrip()
+    from botocore.exceptions import BotoCoreError
+
+    if isinstance(exc, BotoCoreError):
+        return f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, OSError):
+        return f"{type(exc).__name__}: {exc}"
+    raise exc
+
+
+def _key(target, rel: str) -> str:
+    return f"{target.prefix}/{rel}" if target.prefix else rel
+
+
+def list_remote(s3, target) -> dict[str, Listed]:
+    """Every object under the prefix (and only there), by key relative to it."""
+    prefix = f"{target.prefix}/" if target.prefix else ""
+    found = {}
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=target.bucket, Prefix=prefix):
+        for obj in page.get("Contents", ()):
+            rel = obj["Key"][len(prefix):]
+            if rel and not rel.endswith("/"):
+                found[rel] = Listed(etag=obj["ETag"].strip('"'), size=obj["Size"], modified=obj["LastModified"])
+    return found
+
+
+def read_manifest(s3, target, listing: dict[str, Listed]) -> Manifest | None:
+    row = listing.get(MANIFEST)
+    if row is None:
+        return None
+    try:
+        body = s3.get_object(Bucket=target.bucket, Key=_key(target, MANIFEST))["Body"].read()
+    except Exception:  # noqa: BLE001 - a manifest we cannot read only costs HEADs
+        return None
+    return parse_manifest(body, row.modified)
+
+
+def _meta(f: LocalFile) -> dict:
+    return {MARKER_KEY: MARKER, MD5_KEY: f.md5}
+
+
+def _put(s3, target, rel: str, f: LocalFile) -> Remote:
+    data = f.path.read_bytes()
+    md5 = hashlib.md5(data).digest()
+    if md5.hex() != f.md5:
+        raise PublishError(f"{f.path} changed while deploying; rebuild and deploy again")
+    reply = s3.put_object(
+        Bucket=target.bucket, Key=_key(target, rel), Body=data,
+        ContentType=f.content_type, CacheControl=f.cache_control, Metadata=_meta(f),
+        ContentMD5=base64.b64encode(md5).decode(),
+    )
+    return Remote(etag=reply.get("ETag", "").strip('"'), size=f.size, md5=f.md5,
+                  content_type=f.content_type, cache_control=f.cache_control, ours=True)
+
+
+def _copy(s3, target, rel: str, f: LocalFile) -> Remote:
+    key = _key(target, rel)
+    reply = s3.copy_object(
+        Bucket=target.bucket, Key=key, CopySource={"Bucket": target.bucket, "Key": key},
+        MetadataDirective="REPLACE", ContentType=f.content_type, CacheControl=f.cache_control,
+        Metadata=_meta(f),
+    )
+    etag = reply.get("CopyObjectResult", {}).get("ETag", "").strip('"')
+    return Remote(etag=etag, size=f.size, md5=f.md5, content_type=f.content_type,
+                  cache_control=f.cache_control, ours=True)
+
+
+def _delete(s3, target, rels: list[str]) -> None:
+    reply = s3.delete_objects(
+        Bucket=target.bucket,
+        Delete={"Objects": [{"Key": _key(target, k)} for k in rels], "Quiet": True},
+    )
+    errors = reply.get("Errors") or []
+    if errors:
+        first = errors[0]
+        raise PublishError(f"could not delete {len(errors)} object(s), e.g. {first.get('Key')}: {first.get('Code')} {first.get('Message', '')}")
+
+
+# --- events -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Event:
+    """What `deploy` tells the CLI: a line to print, progress, or a target's result."""
+
+    kind: str  # "line" | "progress" | "result"
+    target: str
+    text: str = ""
+    done: int = 0
+    total: int = 0
+    ok: bool = True
+
+
+@dataclass
+class Tally:
+    uploaded: int = 0
+    updated: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+    bytes: int = 0
+    failures: list[str] = field(default_factory=list)
+
+
+def _run_pool(pool, jobs, target, tally: Tally, done: int, total: int, on_result) -> Iterator[Event]:
+    """Run `jobs` [(callable, label)], hand each result to `on_result` here in this
+    thread (so the tally needs no lock), and yield progress as they finish."""
+    futures = {pool.submit(fn): label for fn, label in jobs}
+    pending = set(futures)
+    while pending:
+        finished, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+        for future in finished:
+            done += 1
+            exc = future.exception()
+            if exc is None:
+                on_result(future.result())
+            elif isinstance(exc, Exception):
+                tally.failures.append(f"{futures[future]}: {explain(exc, target)}")
+            else:
+                raise exc
+        yield Event("progress", target.name, done=done, total=total)
+
+
+def apply(s3, target, local: Mapping[str, LocalFile], the_plan: Plan, known: dict[str, Remote],
+          options: Options, tally: Tally) -> Iterator[Event]:
+    """Carry out the plan: writes phase by phase (assets, pages, data, home), then deletes.
+
+    A failed phase stops the next ones, so a page never goes up before its
+    assets and nothing is deleted after a failed upload. `known` is updated
+    with every object written, for the manifest.
+    """
+    batches = [list(the_plan.deletes[i:i + DELETE_BATCH]) for i in range(0, len(the_plan.deletes), DELETE_BATCH)]
+    total = len(the_plan.writes) + len(batches)
+    done = 0
+    phases: dict[int, list] = {}
+    for action, rel in the_plan.writes:
+        phases.setdefault(rank(rel), []).append((action, rel))
+
+    def job(action, rel):
+        return lambda: (action, rel, (_put if action == UPLOAD else _copy)(s3, target, rel, local[rel]))
+
+    def wrote(result):
+        action, rel, remote = result
+        known[rel] = remote
+        if action == UPLOAD:
+            tally.uploaded += 1
+            tally.bytes += remote.size
+        else:
+            tally.updated += 1
+
+    def deleted(batch):
+        for rel in batch:
+            known.pop(rel, None)
+        tally.deleted += len(batch)
+
+    with ThreadPoolExecutor(max_workers=options.workers) as pool:
+        for _phase, writes in sorted(phases.items()):
+            jobs = [(job(action, rel), f"{action} {rel}") for action, rel in writes]
+            yield from _run_pool(pool, jobs, target, tally, done, total, wrote)
+            done += len(writes)
+            if tally.failures:
+                return
+        if batches:
+            jobs = [((lambda b=b: (_delete(s3, target, b), b)[1]), f"delete {b[0]} ({len(b)} keys)") for b in batches]
+            yield from _run_pool(pool, jobs, target, tally, done, total, deleted)
+
+
+def invalidate(cloudfront, distribution_id: str, keys, options: Options) -> Iterator[str]:
+    paths = invalidation_paths(keys)
+    for batch in invalidation_batches(paths, options.invalidate_all_over, options.invalidation_batch):
+        cloudfront.create_invalidation(
+            DistributionId=distribution_id,
+            InvalidationBatch={"Paths": {"Quantity": len(batch), "Items": batch}, "CallerReference": uuid.uuid4().hex},
+        )
+        yield f"invalidated {len(batch)} path(s) on CloudFront {distribution_id}" + (" (everything)" if batch == ["/*"] else "")
+
+
+def setup_bucket(s3, target) -> str:
+    from botocore.exceptions import ClientError
+
+    try:
+        existing = s3.get_bucket_cors(Bucket=target.bucket).get("CORSRules", [])
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") != "NoSuchCORSConfiguration":
+            raise
+        existing = []
+    s3.put_bucket_cors(Bucket=target.bucket, CORSConfiguration={"CORSRules": cors_rules(existing)})
+    return f"CORS: GET/HEAD from any origin allowed on bucket {target.bucket} (bucket-wide; ACLs untouched)"
+
+
+def format_plan(the_plan: Plan) -> Iterator[str]:
+    for action, rel in the_plan.writes:
+        yield f"  {'upload' if action == UPLOAD else 'update headers'} {rel}"
+    for rel in the_plan.deletes:
+        yield f"  delete {rel}"
+    for rel in the_plan.kept:
+        yield f"  keep (not published by statusgen) {rel}"
+    yield (f"  {len(the_plan.uploads)} to upload, {len(the_plan.header_updates)} to re-header, "
+           f"{len(the_plan.deletes)} to delete, {len(the_plan.unchanged)} unchanged")
+
+
+def read_remote(s3, target, local: Mapping[str, LocalFile], options: Options) -> tuple[dict[str, Remote], Manifest | None, int]:
+    """What the bucket holds under the prefix: one LIST, one GET of the manifest,
+    and a HEAD only for objects the manifest cannot vouch for (counted)."""
+    listing = list_remote(s3, target)
+    manifest = read_manifest(s3, target, listing)
+    listing = {k: v for k, v in listing.items() if not k.startswith(RESERVED)}
+    known, unknown = trust(listing, manifest)
+    # An object only in the bucket needs a HEAD only to learn whether it is
+    # ours, which matters only when we may delete.
+    to_head = [k for k in unknown if k in local or options.delete]
+    if to_head:
+        from botocore.exceptions import ClientError
+
+        def head(rel):
+            try:
+                return rel, remote_from_head(s3.head_object(Bucket=target.bucket, Key=_key(target, rel)))
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey"):
+                    return rel, None  # deleted since the listing
+                raise
+
+        with ThreadPoolExecutor(max_workers=options.workers) as pool:
+            for rel, remote in pool.map(head, to_head):
+                if remote is not None:
+                    known[rel] = remote
+    return known, manifest, len(to_head)
+
+
+def deploy_target(local: Mapping[str, LocalFile], target, options: Options, clients) -> Iterator[Event]:
+    """Deploy one target; the last event is its result."""
+    name = target.name
+    start = time.monotonic()
+    s3, cloudfront = clients(target, options)
+    if options.setup:
+        if options.dry_run:
+            yield Event("line", name, f"{name}: would apply the CORS rule to bucket {target.bucket}")
+        else:
+            yield Event("line", name, f"{name}: " + setup_bucket(s3, target))
+    known, manifest, headed = read_remote(s3, target, local, options)
+    the_plan = plan(local, known, delete=options.delete, max_deletes=options.max_deletes)
+    if the_plan.note:
+        yield Event("line", name, f"{name}: {the_plan.note}")
+    if options.dry_run:
+        yield Event("line", name, f"{name}: plan for {describe(target)} (dry run, nothing changed)")
+        for line in format_plan(the_plan):
+            yield Event("line", name, line)
+        yield Event("result", name, f"{name}: dry run, nothing changed")
+        return
+    tally = Tally(unchanged=len(the_plan.unchanged))
+    yield from apply(s3, target, local, the_plan, known, options, tally)
+    if tally.failures:
+        yield Event("result", name, (
+            f"{name}: FAILED: {len(tally.failures)} request(s) failed, nothing deleted; "
+            f"first: {tally.failures[0]}"), ok=False)
+        return
+    # Written last, and only when something changed: a deploy that stops
+    # before this leaves the old manifest, whose entries the listing no
+    # longer confirms for anything we rewrote. Rewritten after any HEAD too,
+    # so objects written since the old one are vouched for next time.
+    body = manifest_json(known)
+    if manifest is None or headed or the_plan.writes or the_plan.deletes or body != manifest_json(manifest.objects):
+        s3.put_object(Bucket=target.bucket, Key=_key(target, MANIFEST), Body=body,
+                      ContentType="application/json" + "; charset=utf-8", CacheControl="no-store",
+                      ContentMD5=base64.b64encode(hashlib.md5(body).digest()).decode())
+    changed = [rel for _, rel in the_plan.writes] + list(the_plan.deletes)
+    if cloudfront is not None and changed:
+        for line in invalidate(cloudfront, target.cloudfront_distribution_id, changed, options):
+            yield Event("line", name, f"{name}: {line}")
+    seconds = time.monotonic() - start
+    yield Event("result", name, (
+        f"{name}: {tally.uploaded} uploaded, {tally.updated} headers updated, {tally.deleted} deleted, "
+        f"{tally.unchanged} unchanged, {tally.bytes / 1e6:.1f} MB, {seconds:.1f} s"
+    ))
+
+
+def select_targets(targets, names) -> list:
+    if not targets:
+        raise PublishError("no deploy targets: add a `deploy:` list to content/site.yaml (see docs/deploy.md)")
+    if not names:
+        return list(targets)
+    by_name = {t.name: t for t in targets}
+    from generator.problems import did_you_mean
+
+    for n in names:
+        if n not in by_name:
+            raise PublishError(f'no deploy target named "{n}"{did_you_mean(n, by_name)}; targets: {", ".join(sorted(by_name))}')
+    return [by_name[n] for n in dict.fromkeys(names)]
+
+
+def with_cache_control(local: Mapping[str, LocalFile], short: str | None) -> dict[str, LocalFile]:
+    return {k: replace(f, cache_control=cache_control(k, short)) for k, f in local.items()}
+
+
+def deploy(folder: Path, targets, options: Options = Options(), clients: Callable = make_clients) -> Iterator[Event]:
+    """Deploy `folder` to each target in turn. One failing target does not stop the others."""
+    local = scan(folder)
+    for target in targets:
+        try:
+            files = with_cache_control(local, target.cache_control) if target.cache_control else local
+            yield from deploy_target(files, target, options, clients)
+        except Exception as exc:  # noqa: BLE001 - explain() re-raises what it cannot explain
+            yield Event("result", target.name, f"{target.name}: FAILED: {explain(exc, target)}", ok=False)
+
+
+def echo_events(events: Iterator[Event], tty: bool = False) -> None:
+    """Print a deploy's events (progress only on a terminal); fail naming every failed target."""
+    failed = []
+    for event in events:
+        if event.kind == "progress":
+            if tty:
+                click.echo(f"\r\033[K{event.target}: {event.done}/{event.total}", nl=False, err=True)
+            continue
+        if tty:
+            click.echo("\r\033[K", nl=False, err=True)
+        click.echo(event.text, err=not event.ok)
+        if event.kind == "result" and not event.ok:
+            failed.append(event.target)
+    if failed:
+        raise PublishError(f"deploy failed for {len(failed)} target(s): {', '.join(failed)}")
