@@ -238,6 +238,30 @@ def resolve(ref, message, at, site):
     _post(site, ref, None, message, at)
 
 
+@main.command()
+@click.argument("target", metavar="DIR", type=click.Path(path_type=Path))
+@now_option
+def init(target, now):
+    """Start a new status repository in DIR (which must be new or empty).
+
+    It holds example settings, components, one example incident, the GitHub
+    workflows (check, deploy, scheduled rebuild) and STAFF.md for the team.
+
+    \b
+    Example:
+      statusgen init my-status && cd my-status && statusgen check && statusgen build
+    """
+    from generator.scaffold import InitError
+    from generator.scaffold import init as scaffold
+
+    try:
+        written = scaffold(target, read_clock(now))
+    except InitError as exc:
+        raise click.ClickException(str(exc)) from None
+    for path in written:
+        click.echo(path)
+
+
 def _duration(ctx, param, value):
     from generator.timestamps import parse_duration
 
