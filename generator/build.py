@@ -39,6 +39,9 @@ def producers():
     from generator import api, badges, calendar, feeds
 
     found += [feeds.render_feeds, calendar.render_calendar, api.render_api, badges.render_badges, badges.render_embed]
+    from generator import offline
+
+    found.append(offline.render_offline)
     return found
 
 
