@@ -127,7 +127,12 @@ def _parse_policy(value, path: str, problems: Problems) -> Policy:
         return Policy(avoid=tuple(parse_avoid(a) for a in DEFAULT_AVOID))
     _check_keys(value, POLICY_KEYS, "policy", path, problems)
     notice = timedelta(hours=48)
-    if value.get("maintenance_notice") is not None:
+    given = value.get("maintenance_notice")
+    if isinstance(given, (int, float)) and not isinstance(given, bool):
+        # A bare number is ambiguous (48 what?): ask for the unit rather than read seconds.
+        problems.error(path, *value.value_at("maintenance_notice"),
+                       f"maintenance_notice needs a unit: write {given}h, {given}d or {given}m")
+    elif given is not None:
         try:
             notice = parse_duration(value["maintenance_notice"])
         except TimestampError as exc:
