@@ -132,14 +132,16 @@ def remote_from_head(head: Mapping) -> Remote:
 def trust(listing: Mapping[str, Listed], manifest: Manifest | None) -> tuple[dict[str, Remote], list[str]]:
     """Split the listing into objects the manifest vouches for and keys that need a HEAD.
 
-    An entry counts only when ETag and size still match and the object was
-    not written after the manifest: that catches an object changed or
-    re-headered (a copy bumps LastModified) by anything but us.
+    An entry counts only when ETag and size still match and the object is
+    older than the manifest: that catches an object changed or re-headered
+    (a copy bumps LastModified) by anything but us. LastModified has whole
+    seconds, so the manifest is written in a later second than our last
+    write (see `deploy_target`) and anything in its own second is looked at.
     """
     known, unknown = {}, []
     for key, row in listing.items():
         entry = manifest.objects.get(key) if manifest else None
-        if entry and entry.etag == row.etag and entry.size == row.size and row.modified <= manifest.modified:
+        if entry and entry.etag == row.etag and entry.size == row.size and row.modified < manifest.modified:
             known[key] = entry
         else:
             unknown.append(key)
@@ -431,6 +433,7 @@ class Tally:
     deleted: int = 0
     unchanged: int = 0
     bytes: int = 0
+    last_write: float | None = None  # time.monotonic() of the last PUT or copy
     failures: list[str] = field(default_factory=list)
 
 
@@ -474,6 +477,7 @@ def apply(s3, target, local: Mapping[str, LocalFile], the_plan: Plan, known: dic
     def wrote(result):
         action, rel, remote = result
         known[rel] = remote
+        tally.last_write = time.monotonic()
         if action == UPLOAD:
             tally.uploaded += 1
             tally.bytes += remote.size
@@ -586,19 +590,21 @@ def deploy_target(local: Mapping[str, LocalFile], target, options: Options, clie
             f"{name}: FAILED: {len(tally.failures)} request(s) failed, nothing deleted; "
             f"first: {tally.failures[0]}"), ok=False)
         return
+    changed = [rel for _, rel in the_plan.writes] + list(the_plan.deletes)
+    if cloudfront is not None and changed:
+        for line in invalidate(cloudfront, target.cloudfront_distribution_id, changed, options):
+            yield Event("line", name, f"{name}: {line}")
     # Written last, and only when something changed: a deploy that stops
     # before this leaves the old manifest, whose entries the listing no
     # longer confirms for anything we rewrote. Rewritten after any HEAD too,
     # so objects written since the old one are vouched for next time.
     body = manifest_json(known)
     if manifest is None or headed or the_plan.writes or the_plan.deletes or body != manifest_json(manifest.objects):
+        if tally.last_write is not None:
+            time.sleep(max(0.0, tally.last_write + 1.05 - time.monotonic()))
         s3.put_object(Bucket=target.bucket, Key=_key(target, MANIFEST), Body=body,
-                      ContentType="application/json" + "; charset=utf-8", CacheControl="no-store",
+                      ContentType="application/json; charset=utf-8", CacheControl="no-store",
                       ContentMD5=base64.b64encode(hashlib.md5(body).digest()).decode())
-    changed = [rel for _, rel in the_plan.writes] + list(the_plan.deletes)
-    if cloudfront is not None and changed:
-        for line in invalidate(cloudfront, target.cloudfront_distribution_id, changed, options):
-            yield Event("line", name, f"{name}: {line}")
     seconds = time.monotonic() - start
     yield Event("result", name, (
         f"{name}: {tally.uploaded} uploaded, {tally.updated} headers updated, {tally.deleted} deleted, "

@@ -60,8 +60,11 @@ def free_ports(n: int) -> list[int]:
 
 @pytest.fixture(scope="session")
 def moto_url():
+    import logging
+
     from moto.server import ThreadedMotoServer
 
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
