@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import hashlib
 import math
+import multiprocessing
+import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -58,6 +60,7 @@ MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", 
 MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
                "September", "October", "November", "December")
 MAX_RUN = 90  # the stylesheet has span classes up to this many days
+PARALLEL_MIN = 500  # below this many incident pages, starting worker processes costs more than it saves
 
 
 class ThemeError(click.ClickException):
@@ -394,6 +397,26 @@ class Renderer:
             "affected": [(cid, self.names.get(cid, cid), st) for cid, st in incident.components.items()],
         }
 
+    def incident_page(self, iid: str) -> tuple[str, bytes]:
+        state = self.snap.events[iid]
+        path = f"incidents/{iid}/"
+        return path + "index.html", self.render("incident.html", path, state.incident.title, **self.incident_view(state))
+
+    def incident_pages(self, ids: list[str]) -> dict[str, bytes]:
+        """One page per incident; Markdown dominates, so long histories use every core."""
+        workers = min(os.cpu_count() or 1, 8)
+        if len(ids) < PARALLEL_MIN or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+            return dict(self.incident_page(i) for i in ids)
+        global _WORKER_RENDERER
+        _WORKER_RENDERER = self  # inherited by the forked workers, never pickled
+        try:
+            chunks = [ids[k::workers] for k in range(workers)]
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                results = pool.map(_render_incident_chunk, chunks)
+        finally:
+            _WORKER_RENDERER = None
+        return {path: data for chunk in results for path, data in chunk}
+
     def pages(self) -> dict[str, bytes]:
         snap = self.snap
         files: dict[str, bytes] = {}
@@ -410,11 +433,7 @@ class Renderer:
             recent_days=RECENT_DAYS,
             refresh=bool(snap.active_incidents),
         )
-        for state in snap.events.values():
-            path = f"incidents/{state.id}/"
-            files[path + "index.html"] = self.render(
-                "incident.html", path, state.incident.title, **self.incident_view(state)
-            )
+        files.update(self.incident_pages(list(snap.events)))
 
         pages = history_pages(list(snap.events.values()))
         for number, groups in enumerate(pages, start=1):
@@ -442,6 +461,13 @@ class Renderer:
 
         files["404.html"] = self.render("404.html", "404.html", "Page not found")
         return files
+
+
+_WORKER_RENDERER: Renderer | None = None
+
+
+def _render_incident_chunk(ids: list[str]) -> list[tuple[str, bytes]]:
+    return [_WORKER_RENDERER.incident_page(i) for i in ids]
 
 
 def render_site(snap: Snapshot, root: Path) -> dict[str, bytes]:

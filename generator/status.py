@@ -240,7 +240,16 @@ class Snapshot:
 
     def events_for(self, cid: str) -> list[EventState]:
         """Every event that names the component, newest first."""
-        return [s for s in self.events.values() if cid in s.incident.components]
+        return list(self._events_by_component.get(cid, ()))
+
+    @cached_property
+    def _events_by_component(self) -> dict:
+        # One pass over the events instead of one per call: pages and the API ask per component.
+        index: dict = {}
+        for s in self.events.values():
+            for cid in s.incident.components:
+                index.setdefault(cid, []).append(s)
+        return index
 
     # -- overall --------------------------------------------------------------
     @cached_property
