@@ -329,6 +329,23 @@ def build(site, now, out):
     click.echo(f"built {result.files} files ({result.bytes / 1e6:.1f} MB) into {result.out}", err=True)
 
 
+@main.command()
+@site_argument
+@now_option
+@click.option("--port", type=int, default=8000, show_default=True, help="Port on 127.0.0.1 (0 picks a free one).")
+def serve(site, now, port):
+    """Build SITE, serve it on 127.0.0.1 and rebuild whenever content/ or themes/ change.
+
+    \b
+    Example:
+      statusgen serve --now "2026-11-26 12:00 UTC"
+    """
+    from generator.serve import serve as serve_site
+
+    read_clock(now)  # reject a bad --now before serving
+    serve_site(site, lambda: read_clock(now), port)
+
+
 def _deploy_targets(site: Path):
     """Only site.yaml's `deploy:` list: deploying never needs the incidents parsed twice."""
     from generator.content import read_yaml

@@ -1,0 +1,104 @@
+"""`statusgen serve`: build, serve output/ on 127.0.0.1, rebuild on every change.
+
+A broken file prints the check errors and the last good build stays online:
+the build writes nothing until every page is rendered, then swaps the output
+folder in one step, and the HTTP handler resolves each request against the
+folder's path, so it always serves the newest complete build.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import threading
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from generator.build import build
+from generator.problems import ContentError
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):  # one line per request drowns the rebuild messages
+        pass
+
+    def send_error(self, code, message=None, explain=None):
+        # Behave like the S3 website endpoint: a missing page gets the site's 404.html.
+        page = Path(self.directory) / "404.html"
+        if code == 404 and page.is_file():
+            body = page.read_bytes()
+            self.send_response(404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+            return
+        super().send_error(code, message, explain)
+
+
+def start_server(folder: Path, port: int = 8000) -> http.server.ThreadingHTTPServer:
+    """Serve `folder` on 127.0.0.1:`port` (0 picks a free port) in a background thread."""
+    handler = functools.partial(_Handler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def rebuild(root: Path, now: datetime, out: Path) -> str:
+    """Build once; a message saying what happened. Content errors are reported, not raised."""
+    try:
+        result = build(root, now, out)
+    except ContentError as exc:
+        return f"{exc.message}\nbuild failed; still serving the last good build"
+    except click.ClickException as exc:  # a theme error names the template and line
+        return f"{exc.message}\nbuild failed; still serving the last good build"
+    return f"built {result.files} files"
+
+
+def watched_paths(root: Path) -> list[Path]:
+    """content/ (site.yaml lives there) and themes/, where they exist."""
+    return [p for p in (root / "content", root / "themes") if p.exists()]
+
+
+def changes(root: Path, stop: threading.Event | None = None) -> Iterator[set]:
+    import watchfiles
+
+    yield from watchfiles.watch(*watched_paths(root), stop_event=stop, debounce=300, rust_timeout=500)
+
+
+def serve(
+    root: Path,
+    clock: Callable[[], datetime],
+    port: int = 8000,
+    echo: Callable[[str], None] = click.echo,
+    stop: threading.Event | None = None,
+    ready: Callable[[str], None] | None = None,
+) -> None:
+    """Build, serve, and rebuild on changes until `stop` is set (or Ctrl-C).
+
+    `clock` is asked for the time before every build, so a long-running
+    preview moves on with the real time unless the caller pins it.
+    """
+    root = Path(root)
+    out = root / "output"
+    echo(rebuild(root, clock(), out))
+    out.mkdir(parents=True, exist_ok=True)  # serve something even when the first build failed
+    server = start_server(out, port)
+    url = f"http://127.0.0.1:{server.server_address[1]}/"
+    echo(f"serving {out} at {url} (Ctrl-C to stop)")
+    if ready:
+        ready(url)
+    try:
+        for changed in changes(root, stop):
+            names = sorted(Path(p).name for _, p in changed)
+            echo(f"changed: {', '.join(names[:5])}{' …' if len(names) > 5 else ''}")
+            echo(rebuild(root, clock(), out))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.shutdown()
+        server.server_close()
