@@ -279,18 +279,19 @@ def synthetic_site(incident_text: str = "all good", n_incidents: int = 8) -> dic
 
 @dataclass
 class Counter:
-    """Requests per operation, seen through botocore's event hooks."""
+    """HTTP requests per operation, seen through botocore's before-send hook (retries count too)."""
 
     calls: dict[str, int] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     fail_after: dict[str, int] = field(default_factory=dict)  # operation → raise after this many
 
-    def hook(self, model, **kwargs):
+    def hook(self, event_name, **kwargs):
+        name = event_name.rsplit(".", 1)[1]
         with self.lock:
-            self.calls[model.name] = self.calls.get(model.name, 0) + 1
-            limit = self.fail_after.get(model.name)
-            if limit is not None and self.calls[model.name] > limit:
-                raise KeyboardInterrupt(f"killed after {limit} {model.name} calls")
+            self.calls[name] = self.calls.get(name, 0) + 1
+            limit = self.fail_after.get(name)
+            if limit is not None and self.calls[name] > limit:
+                raise KeyboardInterrupt(f"killed after {limit} {name} requests")
 
     def __getitem__(self, name):
         return self.calls.get(name, 0)
@@ -301,7 +302,7 @@ def counting(counter: Counter, ca_file: str | None = None):
 
     def make(target, options):
         s3, cloudfront = publish.make_clients(target, options)
-        s3.meta.events.register("before-call.s3.*", counter.hook)
+        s3.meta.events.register("before-send.s3.*", counter.hook)
         return s3, cloudfront
 
     return make

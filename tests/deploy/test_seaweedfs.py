@@ -84,7 +84,7 @@ def test_killed_midway_in_a_subprocess_then_rerun_converges(seaweed, tmp_path):
                 puts += 1
                 if puts == 20:
                     os.kill(os.getpid(), signal.SIGKILL)
-            s3.meta.events.register("before-call.s3.PutObject", hook)
+            s3.meta.events.register("before-send.s3.PutObject", hook)
             return s3, cf
         t = DeployTarget(name="primary", bucket={bucket!r}, endpoint_url={seaweed.http_url!r})
         for event in deploy({str(folder)!r}, [t], Options(workers=2), clients=clients):
