@@ -79,17 +79,6 @@ def dump(obj) -> bytes:
 
 
 # -- objects ------------------------------------------------------------------
-def page_object(snap: Snapshot) -> dict:
-    site = snap.content.site
-    return {
-        "id": page_id(site),
-        "name": site.title,
-        "url": site.url.rstrip("/"),
-        "time_zone": site.timezone.key,
-        "updated_at": stamp(snap.updated_at or EARLIEST, site),
-    }
-
-
 def status_object(snap: Snapshot) -> dict:
     return {"indicator": snap.indicator, "description": snap.description}
 
@@ -100,138 +89,157 @@ def _created(component: Component, site: Site) -> datetime:
     return datetime.combine(component.since, time(), site.timezone).astimezone(UTC)
 
 
-def _changed(snap: Snapshot, component: Component) -> datetime:
-    """When the component's status last changed: the latest window edge already passed."""
-    edges = [_created(component, snap.content.site)]
-    for state in snap.events_for(component.id):
-        if state.window is not None:
-            edges.extend(t for t in (state.window.start, state.window.end) if t is not None and t <= snap.now)
-    return max(edges)
-
-
-def _component_fields(snap: Snapshot, entry, status, created, updated, group_id, is_group, since: date | None) -> dict:
-    site = snap.content.site
-    return {
-        "id": component_id(entry.id),
-        "name": entry.name,
-        "status": status,
-        "created_at": stamp(created, site),
-        "updated_at": stamp(updated, site),
-        "position": entry.position,
-        "description": entry.description,
-        "showcase": not is_group,  # our page shows uptime bars for every component
-        "start_date": since.isoformat() if since else None,
-        "group_id": component_id(group_id) if group_id else None,
-        "page_id": page_id(site),
-        "group": is_group,
-        "only_show_if_degraded": getattr(entry, "only_show_if_degraded", False),
-    }
-
-
-def component_object(snap: Snapshot, component: Component, status: str | None = None) -> dict:
-    status = snap.component_status(component.id) if status is None else status
-    created = _created(component, snap.content.site)
-    return _component_fields(
-        snap, component, status, created, _changed(snap, component), component.group_id, False, component.since
-    )
-
-
-def group_object(snap: Snapshot, group: Group) -> dict:
-    site = snap.content.site
-    created = min((_created(c, site) for c in group.components), default=EARLIEST)
-    updated = max((_changed(snap, c) for c in group.components), default=created)
-    obj = _component_fields(snap, group, snap.group_status(group), created, updated, None, True, None)
-    obj["components"] = [component_id(c.id) for c in group.components]
-    return obj
-
-
-def components_list(snap: Snapshot) -> list[dict]:
-    """Every component and group in page order; a group comes right before its members."""
-    out = []
-    for entry in snap.content.catalog.entries:
-        if isinstance(entry, Group):
-            out.append(group_object(snap, entry))
-            out.extend(component_object(snap, c) for c in entry.components)
-        else:
-            out.append(component_object(snap, entry))
-    return out
-
-
-def _display_name(snap: Snapshot, component: Component) -> str:
+def _display_name(group: Group | None, component: Component) -> str:
     """Statuspage names a grouped component "Group - Component" in affected_components."""
-    group = snap.content.catalog.group(component.group_id) if component.group_id else None
     return f"{group.name} - {component.name}" if group else component.name
 
 
-def _update_status(state: EventState, update: Update) -> str:
-    """An "update" keeps the status before it; cancelled maps like the maintenance does."""
-    status = update.status
-    if status == "update":
-        earlier = [u for u in state.updates if u.at < update.at and u.status != "update"]
-        status = earlier[0].status if earlier else ("scheduled" if state.incident.is_maintenance else "investigating")
-    return MAINTENANCE_STATUS.get(status, status)
+class Objects:
+    """The API objects of one snapshot. A component object appears in every incident
+    that names it, so each is built once (history can hold tens of thousands)."""
+
+    def __init__(self, snap: Snapshot):
+        self.snap = snap
+        self.site = snap.content.site
+        self.catalog = snap.content.catalog
+        self.page_id = page_id(self.site)
+        self._components: dict[str, dict] = {}
+        self._incidents: dict[str, dict] = {}
+        # When each component's status last changed: the latest window edge already passed.
+        self._changed = {c.id: _created(c, self.site) for c in self.catalog.components}
+        for state in snap.events.values():
+            if state.window is None:
+                continue
+            for t in (state.window.start, state.window.end):
+                if t is None or t > snap.now:
+                    continue
+                for cid in state.incident.components:
+                    if cid in self._changed and t > self._changed[cid]:
+                        self._changed[cid] = t
+
+    def page(self) -> dict:
+        return {
+            "id": self.page_id,
+            "name": self.site.title,
+            "url": self.site.url.rstrip("/"),
+            "time_zone": self.site.timezone.key,
+            "updated_at": stamp(self.snap.updated_at or EARLIEST, self.site),
+        }
+
+    def _fields(self, entry, status, created, updated, group_id, is_group, since: date | None) -> dict:
+        return {
+            "id": component_id(entry.id),
+            "name": entry.name,
+            "status": status,
+            "created_at": stamp(created, self.site),
+            "updated_at": stamp(updated, self.site),
+            "position": entry.position,
+            "description": entry.description,
+            "showcase": not is_group,  # our page shows uptime bars for every component
+            "start_date": since.isoformat() if since else None,
+            "group_id": component_id(group_id) if group_id else None,
+            "page_id": self.page_id,
+            "group": is_group,
+            "only_show_if_degraded": getattr(entry, "only_show_if_degraded", False),
+        }
+
+    def component(self, component: Component) -> dict:
+        if component.id not in self._components:
+            self._components[component.id] = self._fields(
+                component, self.snap.component_status(component.id), _created(component, self.site),
+                self._changed[component.id], component.group_id, False, component.since,
+            )
+        return self._components[component.id]
+
+    def group(self, group: Group) -> dict:
+        created = min((_created(c, self.site) for c in group.components), default=EARLIEST)
+        updated = max((self._changed[c.id] for c in group.components), default=created)
+        obj = self._fields(group, self.snap.group_status(group), created, updated, None, True, None)
+        obj["components"] = [component_id(c.id) for c in group.components]
+        return obj
+
+    def components(self) -> list[dict]:
+        """Every component and group in page order; a group comes right before its members."""
+        out = []
+        for entry in self.catalog.entries:
+            if isinstance(entry, Group):
+                out.append(self.group(entry))
+                out.extend(self.component(c) for c in entry.components)
+            else:
+                out.append(self.component(entry))
+        return out
+
+    def _affected(self, state: EventState, update: Update) -> list[dict] | None:
+        """Each component the event names, with the status this event gave it just before and at the update."""
+        window = state.window
+        out = []
+        for cid, status in state.incident.components.items():
+            component = self.catalog.component(cid)
+            if component is None:
+                continue
+            group = self.catalog.group(component.group_id) if component.group_id else None
+            old = status if window and window.covers(update.at - _TICK) else "operational"
+            new = status if window and window.covers(update.at) else "operational"
+            out.append({"code": component_id(cid), "name": _display_name(group, component), "old_status": old, "new_status": new})
+        return out or None
+
+    def update(self, state: EventState, update: Update, status: str) -> dict:
+        at = stamp(update.at, self.site)
+        return {
+            "id": update_id(state.id, update),
+            "status": status,
+            "body": to_text(update.body),
+            "incident_id": incident_id(state.id),
+            "created_at": at,
+            "updated_at": at,
+            "display_at": at,
+            "affected_components": self._affected(state, update),
+            "deliver_notifications": True,
+            "custom_tweet": None,
+            "tweet_id": None,
+        }
+
+    def incident(self, state: EventState) -> dict:
+        """One incident or scheduled maintenance, as Statuspage shapes it."""
+        if state.id in self._incidents:
+            return self._incidents[state.id]
+        site = self.site
+        incident = state.incident
+        created = state.updates[-1].at if state.updates else state.began
+        obj = {
+            "id": incident_id(incident.id),
+            "name": incident.title,
+            "status": MAINTENANCE_STATUS.get(state.status, state.status),
+            "created_at": stamp(created, site),
+            "updated_at": stamp(state.updated_at or created, site),
+            "monitoring_at": stamp(state.monitoring_at, site),
+            # A cancelled window is "resolved" when it was cancelled.
+            "resolved_at": stamp(state.resolved_at or (state.ended if state.status == "cancelled" else None), site),
+            "impact": "maintenance" if incident.is_maintenance else incident.impact,
+            "shortlink": incident_url(site, incident),
+            # Statuspage's started_at is when the incident began; a maintenance "starts" when announced.
+            "started_at": stamp(created if incident.is_maintenance else state.began, site),
+            "page_id": self.page_id,
+            "incident_updates": [self.update(state, u, s) for u, s in zip(state.updates, update_statuses(state))],
+            "components": [self.component(c) for c in self.catalog.components if c.id in incident.components],
+        }
+        if incident.is_maintenance:
+            obj["scheduled_for"] = stamp(incident.start, site)
+            obj["scheduled_until"] = stamp(incident.end, site)
+        self._incidents[state.id] = obj
+        return obj
 
 
-def _affected(snap: Snapshot, state: EventState, update: Update) -> list[dict] | None:
-    """Each component the event names, with its status just before and at the update, by this event."""
-    catalog = snap.content.catalog
-    window = state.window
+def update_statuses(state: EventState) -> list[str]:
+    """Statuspage's status for each update, newest first: an "update" keeps the status
+    before it (Statuspage has no such status); cancelled maps as the maintenance does."""
+    current = "scheduled" if state.incident.is_maintenance else "investigating"
     out = []
-    for cid, status in state.incident.components.items():
-        component = catalog.component(cid)
-        if component is None:
-            continue
-        old = status if window and window.covers(update.at - _TICK) else "operational"
-        new = status if window and window.covers(update.at) else "operational"
-        out.append({"code": component_id(cid), "name": _display_name(snap, component), "old_status": old, "new_status": new})
-    return out or None
-
-
-def update_object(snap: Snapshot, state: EventState, update: Update) -> dict:
-    site = snap.content.site
-    at = stamp(update.at, site)
-    return {
-        "id": update_id(state.id, update),
-        "status": _update_status(state, update),
-        "body": to_text(update.body),
-        "incident_id": incident_id(state.id),
-        "created_at": at,
-        "updated_at": at,
-        "display_at": at,
-        "affected_components": _affected(snap, state, update),
-        "deliver_notifications": True,
-        "custom_tweet": None,
-        "tweet_id": None,
-    }
-
-
-def incident_object(snap: Snapshot, state: EventState) -> dict:
-    """One incident or scheduled maintenance, as Statuspage shapes it."""
-    site = snap.content.site
-    incident = state.incident
-    created = state.updates[-1].at if state.updates else state.began
-    catalog = snap.content.catalog
-    obj = {
-        "id": incident_id(incident.id),
-        "name": incident.title,
-        "status": MAINTENANCE_STATUS.get(state.status, state.status),
-        "created_at": stamp(created, site),
-        "updated_at": stamp(state.updated_at or created, site),
-        "monitoring_at": stamp(state.monitoring_at, site),
-        # A cancelled window is "resolved" when it was cancelled.
-        "resolved_at": stamp(state.resolved_at or (state.ended if state.status == "cancelled" else None), site),
-        "impact": "maintenance" if incident.is_maintenance else incident.impact,
-        "shortlink": incident_url(site, incident),
-        # Statuspage's started_at is when the incident began; a maintenance "starts" when announced.
-        "started_at": stamp(created if incident.is_maintenance else state.began, site),
-        "page_id": page_id(site),
-        "incident_updates": [update_object(snap, state, u) for u in state.updates],
-        "components": [component_object(snap, c) for c in catalog.components if c.id in incident.components],
-    }
-    if incident.is_maintenance:
-        obj["scheduled_for"] = stamp(incident.start, site)
-        obj["scheduled_until"] = stamp(incident.end, site)
-    return obj
+    for update in reversed(state.updates):  # oldest first
+        if update.status != "update":
+            current = update.status
+        out.append(MAINTENANCE_STATUS.get(current, current))
+    return out[::-1]
 
 
 # -- endpoints ----------------------------------------------------------------
@@ -239,15 +247,16 @@ def _by_window(states) -> list[EventState]:
     return sorted(states, key=lambda s: (s.incident.start, s.id))
 
 
-def endpoints(snap: Snapshot) -> dict[str, dict]:
+def endpoints(snap: Snapshot, objects: Objects | None = None) -> dict[str, dict]:
     """Every `api/v2/` document as a Python object, keyed by its path under api/v2/."""
-    page = page_object(snap)
-    components = components_list(snap)
-    unresolved = [incident_object(snap, s) for s in snap.incidents if s.is_active]
-    active = [incident_object(snap, s) for s in _by_window(snap.active_maintenances)]
-    upcoming = [incident_object(snap, s) for s in _by_window(snap.upcoming_maintenances)]
-    recent_incidents = [incident_object(snap, s) for s in snap.incidents[:RECENT]]
-    recent_maint = [incident_object(snap, s) for s in _by_window(snap.maintenances)[::-1][:RECENT]]
+    objects = objects or Objects(snap)
+    page = objects.page()
+    components = objects.components()
+    unresolved = [objects.incident(s) for s in snap.incidents if s.is_active]
+    active = [objects.incident(s) for s in _by_window(snap.active_maintenances)]
+    upcoming = [objects.incident(s) for s in _by_window(snap.upcoming_maintenances)]
+    recent_incidents = [objects.incident(s) for s in snap.incidents[:RECENT]]
+    recent_maint = [objects.incident(s) for s in _by_window(snap.maintenances)[::-1][:RECENT]]
     status = status_object(snap)
     return {
         "summary.json": {
@@ -269,7 +278,8 @@ def endpoints(snap: Snapshot) -> dict[str, dict]:
 
 def render_api(snap: Snapshot, root: Path) -> dict[str, bytes]:
     """`api/v2/*.json`, plus `incidents/<id>.json` (one bare incident object) beside each incident page."""
-    files = {f"api/v2/{path}": dump(obj) for path, obj in endpoints(snap).items()}
+    objects = Objects(snap)
+    files = {f"api/v2/{path}": dump(obj) for path, obj in endpoints(snap, objects).items()}
     for state in snap.events.values():
-        files[f"incidents/{state.id}.json"] = dump(incident_object(snap, state))
+        files[f"incidents/{state.id}.json"] = dump(objects.incident(state))
     return files
