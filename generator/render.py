@@ -279,8 +279,8 @@ def theme_dirs(root: Path, theme: str) -> list[Path]:
     if theme == DEFAULT_THEME:
         return [default]
     chosen = Path(root) / "themes" / theme
-    if not (chosen / "templates").is_dir():
-        raise ThemeError(f'content/site.yaml: theme "{theme}" not found: {chosen / "templates"} does not exist')
+    if not chosen.is_dir():
+        raise ThemeError(f'content/site.yaml: theme "{theme}" not found: {chosen} does not exist')
     return [chosen, default]
 
 
@@ -385,8 +385,7 @@ class Renderer:
                 webcal_url=webcal,
             )
         except jinja2.TemplateError as exc:
-            where = f"{exc.filename}:{exc.lineno}: " if getattr(exc, "filename", None) else ""
-            raise ThemeError(f"{where}template error in {template}: {exc}") from None
+            raise ThemeError(f"{_template_location(exc)}template error in {template}: {exc}") from None
         return html.encode("utf-8")
 
     def incident_view(self, state: EventState) -> dict:
@@ -461,6 +460,19 @@ class Renderer:
 
         files["404.html"] = self.render("404.html", "404.html", "Page not found")
         return files
+
+
+def _template_location(exc: Exception) -> str:
+    """`file:line: ` of the template that failed; Jinja puts template lines in the traceback."""
+    if getattr(exc, "filename", None) and getattr(exc, "lineno", None):
+        return f"{exc.filename}:{exc.lineno}: "
+    where = ""
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.endswith((".html", ".xml", ".txt")):
+            where = f"{tb.tb_frame.f_code.co_filename}:{tb.tb_lineno}: "
+        tb = tb.tb_next
+    return where
 
 
 _WORKER_RENDERER: Renderer | None = None
