@@ -155,8 +155,9 @@ def test_banner_for_maintenance_in_progress(browser, serving, tmp_path):
         Planned.
     """
     root = write_site(tmp_path / "site", {"upgrade": running})
-    build(root, datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc), tmp_path / "out")
-    status = serving(tmp_path / "out", CORSHandler)
+    # Served under a subpath: embed.js finds the API beside itself, not at the host's root.
+    build(root, datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc), tmp_path / "www" / "status")
+    status = serving(tmp_path / "www", CORSHandler) + "status/"
     page, problems = open_page(browser, host_page(serving, tmp_path, status))
     banner = page.locator("#statusgen-banner")
     banner.wait_for(state="visible", timeout=10_000)
