@@ -5,6 +5,10 @@ from __future__ import annotations
 import functools
 import http.server
 import json
+import os
+import shutil
+import subprocess
+import tarfile
 import threading
 from datetime import datetime, timezone
 
@@ -15,6 +19,7 @@ from tests.conftest import QuietHandler
 from tests.scratch import write_site
 
 EMBED_LIMIT = 3 * 1024
+WIDGET_VERSION = "1.0.5"
 
 
 class CORSHandler(QuietHandler):
@@ -164,4 +169,41 @@ def test_banner_for_maintenance_in_progress(browser, serving, tmp_path):
     assert "Database upgrade" in banner.inner_text() and "in progress" in banner.inner_text()
     assert banner.locator("a").get_attribute("href") == "https://status.example.com/incidents/upgrade/"
     assert problems == []
+    page.close()
+
+
+@pytest.fixture(scope="session")
+def statuspage_widget(tmp_path_factory):
+    """Atlassian's own embed widget (@statuspage/status-widget on npm), which reads /api/v2/summary.json."""
+    npm = shutil.which("npm")
+    if not npm:
+        if os.environ.get("CI"):
+            pytest.fail("npm is required under CI=true to fetch @statuspage/status-widget")
+        pytest.skip("npm is not installed")
+    folder = tmp_path_factory.mktemp("widget")
+    done = subprocess.run([npm, "pack", f"@statuspage/status-widget@{WIDGET_VERSION}", "--silent"], cwd=folder,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    with tarfile.open(folder / done.stdout.strip().splitlines()[-1]) as tar:
+        return tar.extractfile("package/dist/index.js").read()
+
+
+def test_statuspage_own_widget_reads_our_api(browser, built_demo, serving, tmp_path, statuspage_widget):
+    """A client written for Statuspage, pointed at our site, works unchanged."""
+    status = serving(built_demo, CORSHandler)
+    summary = json.loads((built_demo / "api/v2/summary.json").read_text())
+    app = tmp_path / "widget-app"
+    app.mkdir()
+    (app / "widget.js").write_bytes(statuspage_widget)
+    (app / "index.html").write_text(
+        f'<!doctype html><html lang="en"><title>App</title><link rel="icon" href="data:,">'
+        f'<statuspage-widget src="{status}"></statuspage-widget><script src="widget.js"></script></html>',
+        encoding="utf-8",
+    )
+    page, _ = open_page(browser, serving(app))
+    text = "statuspage-widget >> .status-text"  # Playwright's CSS pierces the shadow root
+    page.wait_for_selector(text, timeout=10_000)
+    assert page.locator(text).inner_text().strip() == summary["status"]["description"]
+    indicator = page.locator("statuspage-widget >> .status-indicator")
+    assert summary["status"]["indicator"] in indicator.get_attribute("class").split()
     page.close()
