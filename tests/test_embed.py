@@ -88,6 +88,7 @@ def test_embed_is_small_and_standalone(built_demo):
     assert "import " not in text and "require(" not in text and "http" not in text.replace("https://", "")
 
 
+@pytest.mark.browser
 def test_banner_shows_during_the_demo_incident(browser, built_demo, serving, tmp_path):
     status = serving(built_demo, CORSHandler)
     summary = json.loads((built_demo / "api/v2/summary.json").read_text())
@@ -112,6 +113,7 @@ def test_banner_shows_during_the_demo_incident(browser, built_demo, serving, tmp
     page.close()
 
 
+@pytest.mark.browser
 def test_no_banner_without_the_bucket_cors_rule(browser, built_demo, serving, tmp_path):
     # Proves the CORS rule in docs/embed.md is needed: without it the browser blocks the JSON.
     status = serving(built_demo)
@@ -122,6 +124,7 @@ def test_no_banner_without_the_bucket_cors_rule(browser, built_demo, serving, tm
     page.close()
 
 
+@pytest.mark.browser
 def test_no_banner_when_all_is_operational(browser, serving, tmp_path):
     quiet = """
         ---
@@ -145,6 +148,7 @@ def test_no_banner_when_all_is_operational(browser, serving, tmp_path):
     page.close()
 
 
+@pytest.mark.browser
 def test_banner_for_maintenance_in_progress(browser, serving, tmp_path):
     running = """
         ---
@@ -188,6 +192,7 @@ def statuspage_widget(tmp_path_factory):
         return tar.extractfile("package/dist/index.js").read()
 
 
+@pytest.mark.browser
 def test_statuspage_own_widget_reads_our_api(browser, built_demo, serving, tmp_path, statuspage_widget):
     """A client written for Statuspage, pointed at our site, works unchanged."""
     status = serving(built_demo, CORSHandler)
