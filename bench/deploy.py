@@ -56,7 +56,7 @@ def make_site(folder: Path, files: int, seed: int = 7) -> int:
             data = b"<!doctype html><title>Status</title>" + b"x" * 5000
         else:
             rel = f"incidents/{i // 100:03d}/inc-{i}/index.html" if i % 10 else f"api/v2/incidents/{i}.json"
-            data = ("<p>" + " ".join(rng.choices(words, k=rng.randint(350, 650))) + "</p>").encode()
+            data = ("<p>" + " ".join(rng.choices(words, k=rng.randint(420, 760))) + "</p>").encode()
         path = folder / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)

@@ -234,3 +234,21 @@ def test_setup_applies_cors_and_never_touches_acls(moto_url, tmp_path):
     assert s3.get_bucket_acl(Bucket=bucket)["Grants"] == acl
     run(folder, [target(bucket, moto_url)], Options(setup=True))
     assert len(s3.get_bucket_cors(Bucket=bucket)["CORSRules"]) == 1
+
+
+@pytest.mark.parametrize("lean", [True, False])
+def test_listing_in_parallel_ranges_sees_every_key(moto_url, lean):
+    from generator.publish import Options, lean_client, list_remote, make_clients
+
+    bucket = new_bucket(moto_url)
+    s3 = client(moto_url)
+    keys = [f"k{i:03d}" for i in range(0, 60, 2)] + ["a b+c", "zz/ü.html", "~tilde"]
+    for key in keys:
+        s3.put_object(Bucket=bucket, Key=f"site/{key}", Body=key.encode())
+    s3.put_object(Bucket=bucket, Key="site2/k000", Body=b"outside")
+    t = target(bucket, moto_url, prefix="site")
+    ours, _ = make_clients(t, Options())
+    local = [f"k{i:03d}" for i in range(0, 60, 3)]  # boundaries that are and are not in the bucket
+    found = list_remote(ours, t, local, lean_client(ours, t) if lean else None, workers=4, page=4)
+    assert sorted(found) == sorted(keys)
+    assert found["a b+c"].size == 5

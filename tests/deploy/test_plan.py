@@ -189,3 +189,10 @@ def test_scan_hashes_every_file_and_skips_our_bookkeeping(tmp_path):
     assert list(found) == ["a/index.html"]
     assert found["a/index.html"].md5 == "49f68a5c8493ec2c0bf489821c21fc3b"
     assert found["a/index.html"].content_type == "text/html; charset=utf-8"
+
+
+def test_list_ranges_cover_the_whole_key_space():
+    from generator.publish import list_ranges
+
+    assert list_ranges("p/", []) == [(None, None)]
+    assert list_ranges("p/", ["a", "b", "c", "d", "e"], page=2) == [(None, "p/c"), ("p/c", "p/e"), ("p/e", None)]

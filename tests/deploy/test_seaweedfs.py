@@ -97,7 +97,7 @@ def test_killed_midway_in_a_subprocess_then_rerun_converges(seaweed, tmp_path):
     assert "incidents/inc-29/index.html" in state  # nothing deleted
     results, c, _ = run(folder, [t])
     assert [r.ok for r in results] == [True]
-    assert c["HeadObject"] >= 19  # what the killed run wrote is newer than the manifest
+    assert c["HeadObject"] >= 10  # what the killed run wrote (~19 PUTs) no longer matches the manifest
     assert_bucket_equals_build(seaweed.http_url, bucket, folder)
     results, c, _ = run(folder, [t])
     assert c["PutObject"] == c["HeadObject"] == 0
