@@ -6,6 +6,8 @@ status page, in a feed reader or in the embed banner.
 
 from __future__ import annotations
 
+import html
+import re
 from functools import lru_cache
 
 import markdown
@@ -19,18 +21,22 @@ ALLOWED_TAGS = {
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "td": {"align"}, "th": {"align"}, "ol": {"start"}}
 URL_SCHEMES = {"http", "https", "mailto"}
 EXTENSIONS = ["tables", "fenced_code", "sane_lists"]
+# One converter, reset between documents: building one per call costs more than converting.
+_CONVERTER = markdown.Markdown(extensions=EXTENSIONS, output_format="html")
+_LINK = re.compile(r'<a href="([^"]*)"[^>]*>(.*?)</a>', re.DOTALL)
 
 
-@lru_cache(maxsize=4096)
+# Large enough that the pages, feeds and API of one build share each update's HTML.
+@lru_cache(maxsize=1 << 17)
 def to_html(text: str) -> str:
     """Safe HTML for a piece of Markdown. Headings are shifted so an update never outranks its page."""
     if not text or not text.strip():
         return ""
-    html = markdown.markdown(text, extensions=EXTENSIONS, output_format="html")
+    out = _CONVERTER.reset().convert(text)
     for level in (2, 1):  # h1/h2 become h3/h4: the page owns h1 and h2
-        html = html.replace(f"<h{level}>", f"<h{level + 2}>").replace(f"</h{level}>", f"</h{level + 2}>")
+        out = out.replace(f"<h{level}>", f"<h{level + 2}>").replace(f"</h{level}>", f"</h{level + 2}>")
     return nh3.clean(
-        html,
+        out,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=URL_SCHEMES,
@@ -39,6 +45,12 @@ def to_html(text: str) -> str:
     ).strip()
 
 
+@lru_cache(maxsize=1 << 16)
 def to_text(text: str) -> str:
-    """Plain text of a piece of Markdown, for summaries, calendar descriptions and titles."""
-    return nh3.clean(to_html(text), tags=set()).replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').strip()
+    """Plain text of a piece of Markdown (links keep their address), for the API, calendar and titles."""
+
+    def link(m: re.Match) -> str:
+        href, label = html.unescape(m.group(1)), m.group(2)
+        return label if nh3.clean(label, tags=set()) == href else f"{label} ({href})"
+
+    return html.unescape(nh3.clean(_LINK.sub(link, to_html(text)), tags=set())).strip()
