@@ -380,12 +380,15 @@ def deploy(site, names, dry_run, no_delete, max_deletes, from_dir, setup, now):
       statusgen deploy --dry-run
       statusgen deploy --target primary --from output/
     """
-    from generator.build import build as build_site
     from generator.publish import Options, echo_events, select_targets
     from generator.publish import deploy as publish
 
     targets = select_targets(_deploy_targets(site), names)
-    folder = from_dir or build_site(site, read_clock(now)).out
+    if from_dir is None:
+        from generator.build import build as build_site  # not imported for --from: start-up counts
+
+        from_dir = build_site(site, read_clock(now)).out
+    folder = from_dir
     options = Options(dry_run=dry_run, delete=not no_delete, max_deletes=max_deletes, setup=setup)
     echo_events(publish(folder, targets, options), tty=sys.stderr.isatty())
 
