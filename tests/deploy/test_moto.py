@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import boto3
 import pytest
-from click.testing import CliRunner
 
-from generator import publish
-from generator.cli import main
 from generator.publish import Options, deploy
 from tests.deploy.conftest import (
     Counter, assert_bucket_equals_build, bucket_state, client, counting, new_bucket, synthetic_site, target, write_site,
