@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from generator import markup
 from generator.content import load
 from generator.problems import ContentError, Problems
 from generator.status import Snapshot, snapshot
@@ -89,6 +90,7 @@ def build(root: Path, now: datetime, out: Path | None = None) -> BuildResult:
     content, problems = load(root, now)
     if content is None or problems.errors:
         raise ContentError(problems)
+    markup.prerender(text for i in content.incidents for text in (i.summary, *(u.body for u in i.updates)))
     files = render_all(snapshot(content, now), root)
     write_tree(out, files)
     return BuildResult(out=out, files=len(files), bytes=sum(len(d) for d in files.values()), problems=problems)

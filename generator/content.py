@@ -214,10 +214,11 @@ def parse_updates(body: str, first_line: int, is_maintenance: bool, tz, rel: str
 
     for offset, line_text in enumerate(body.split("\n")):
         lineno = first_line + offset
-        fence = FENCE.match(line_text)
+        # Cheap prefix tests first: most lines are prose.
+        fence = FENCE.match(line_text) if line_text[:1] in " `~" else None
         if fence:
             in_fence = None if in_fence == fence.group(1) else (in_fence or fence.group(1))
-        heading = None if in_fence or fence else HEADING.match(line_text)
+        heading = None if in_fence or fence or not line_text.startswith("##") else HEADING.match(line_text)
         if not heading:
             (current_body if current is not None else summary_lines).append(line_text)
             continue

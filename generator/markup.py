@@ -7,6 +7,8 @@ status page, in a feed reader or in the embed banner.
 from __future__ import annotations
 
 import html
+import multiprocessing
+import os
 import re
 from functools import lru_cache
 
@@ -24,12 +26,14 @@ EXTENSIONS = ["tables", "fenced_code", "sane_lists"]
 # One converter, reset between documents: building one per call costs more than converting.
 _CONVERTER = markdown.Markdown(extensions=EXTENSIONS, output_format="html")
 _LINK = re.compile(r'<a href="([^"]*)"[^>]*>(.*?)</a>', re.DOTALL)
+_TAG = re.compile(r"""<(?:[^>"']|"[^"]*"|'[^']*')*>""")
+# Rendered HTML by Markdown source. Pages, feeds and the API of a build share it,
+# and `serve` keeps it across rebuilds; it grows only with the content.
+_HTML: dict[str, str] = {}
+PARALLEL_MIN = 2000  # below this many new texts, forking workers costs more than it saves
 
 
-# Large enough that the pages, feeds and API of one build share each update's HTML.
-@lru_cache(maxsize=1 << 17)
-def to_html(text: str) -> str:
-    """Safe HTML for a piece of Markdown. Headings are shifted so an update never outranks its page."""
+def _convert(text: str) -> str:
     if not text or not text.strip():
         return ""
     out = _CONVERTER.reset().convert(text)
@@ -45,12 +49,43 @@ def to_html(text: str) -> str:
     ).strip()
 
 
+def to_html(text: str) -> str:
+    """Safe HTML for a piece of Markdown. Headings are shifted so an update never outranks its page."""
+    found = _HTML.get(text)
+    if found is None:
+        found = _HTML[text] = _convert(text)
+    return found
+
+
+def _convert_many(texts: list[str]) -> list[str]:
+    return [_convert(t) for t in texts]
+
+
+def prerender(texts) -> None:
+    """Render many texts ahead of use, on every core when there are enough of them.
+
+    Python-Markdown is the slowest step of a large build and each text is
+    independent, so a forked pool of workers shares the work.
+    """
+    todo = sorted({t for t in texts if t not in _HTML})
+    workers = min(os.cpu_count() or 1, 8)
+    if len(todo) < PARALLEL_MIN or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        for text in todo:
+            to_html(text)
+        return
+    chunks = [todo[k::workers] for k in range(workers)]
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        for chunk, results in zip(chunks, pool.map(_convert_many, chunks)):
+            _HTML.update(zip(chunk, results))
+
+
 @lru_cache(maxsize=1 << 16)
 def to_text(text: str) -> str:
     """Plain text of a piece of Markdown (links keep their address), for the API, calendar and titles."""
 
     def link(m: re.Match) -> str:
         href, label = html.unescape(m.group(1)), m.group(2)
-        return label if nh3.clean(label, tags=set()) == href else f"{label} ({href})"
+        return label if html.unescape(_TAG.sub("", label)) == href else f"{label} ({href})"
 
-    return html.unescape(nh3.clean(_LINK.sub(link, to_html(text)), tags=set())).strip()
+    # The HTML is our own sanitized output, so stripping its tags by pattern is safe.
+    return html.unescape(_TAG.sub("", _LINK.sub(link, to_html(text)))).strip()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -124,14 +125,14 @@ class Catalog:
 
     entries: tuple[Component | Group, ...] = ()
 
-    @property
+    @cached_property
     def components(self) -> tuple[Component, ...]:
         out: list[Component] = []
         for entry in self.entries:
             out.extend(entry.components if isinstance(entry, Group) else (entry,))
         return tuple(out)
 
-    @property
+    @cached_property
     def groups(self) -> tuple[Group, ...]:
         return tuple(e for e in self.entries if isinstance(e, Group))
 

@@ -60,7 +60,7 @@ MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", 
 MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
                "September", "October", "November", "December")
 MAX_RUN = 90  # the stylesheet has span classes up to this many days
-PARALLEL_MIN = 500  # below this many incident pages, starting worker processes costs more than it saves
+PARALLEL_MIN = 500
 
 
 class ThemeError(click.ClickException):

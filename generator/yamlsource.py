@@ -56,6 +56,12 @@ class _Loader(yaml.SafeLoader):
     line_offset = 0
 
 
+# libyaml's parser is several times faster; on an error we parse again with the
+# pure-Python one, whose messages and positions are the better ones to show.
+class _FastLoader(getattr(yaml, "CSafeLoader", _Loader)):
+    line_offset = 0
+
+
 # Keep timestamps as text, and drop YAML 1.1's base-60 numbers (`14:02` is not 842).
 _SEXAGESIMAL = re.compile(r"\|[^|]*:\[0-5\]\?\[0-9\][^|]*(?=\||\)\$)")
 
@@ -64,7 +70,7 @@ def _without_base60(regexp):
     return re.compile(_SEXAGESIMAL.sub("", regexp.pattern), regexp.flags)
 
 
-_Loader.yaml_implicit_resolvers = {
+_Loader.yaml_implicit_resolvers = _FastLoader.yaml_implicit_resolvers = {
     first: [
         (tag, _without_base60(regexp) if tag.endswith((":int", ":float")) else regexp)
         for tag, regexp in resolvers
@@ -100,12 +106,30 @@ def _construct_list(loader: _Loader, node) -> YList:
     return result
 
 
-_Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
-_Loader.add_constructor("tag:yaml.org,2002:seq", _construct_list)
+for _cls in {_Loader, _FastLoader}:
+    _cls.add_constructor("tag:yaml.org,2002:map", _construct_map)
+    _cls.add_constructor("tag:yaml.org,2002:seq", _construct_list)
 
 
 def load_yaml(text: str, line_offset: int = 0):
     """Load one YAML document; raise YAMLSyntaxError with a 1-based position."""
+    if _FastLoader is not _Loader:
+        loader = None
+        try:
+            loader = _FastLoader(text)
+            loader.line_offset = line_offset
+            return loader.get_single_data()
+        except YAMLSyntaxError:
+            raise
+        except Exception:  # noqa: BLE001 - any failure: the careful parser below explains it
+            pass
+        finally:
+            if loader is not None:
+                loader.dispose()
+    return _load_carefully(text, line_offset)
+
+
+def _load_carefully(text: str, line_offset: int):
     loader = None
     try:
         loader = _Loader(text)
