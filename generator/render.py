@@ -59,7 +59,6 @@ DAY_CLASSES = {
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
                "September", "October", "November", "December")
-MAX_RUN = 90  # the stylesheet has span classes up to this many days
 PARALLEL_MIN = 500
 
 
@@ -76,6 +75,10 @@ def fmt_datetime(dt: datetime) -> str:
     """`26 Nov 2026, 11:02 UTC`: what readers without JavaScript see."""
     dt = dt.astimezone(UTC)
     return f"{dt.day} {MONTHS[dt.month - 1]} {dt.year}, {dt:%H:%M} UTC"
+
+
+def short_date(d) -> str:
+    return f"{d.day} {MONTHS[d.month - 1]}"
 
 
 def fmt_date(d) -> str:
@@ -113,11 +116,13 @@ class BarItem:
     """One cell of an uptime bar: a single day, or a run of quiet days."""
 
     css: str  # e.g. "o s12", "p"
-    label: str  # the day or range, e.g. "24 Nov 2026" or "1 Sep – 12 Sep 2026"
+    label: str  # the day, e.g. "24 Nov 2026"
+    short: str  # the day without the year, for the home page's tooltips
     text: str  # "No downtime", "Partial outage 1h 20m", …
+    brief: str  # the same, shorter, for the home page's tooltips
     uptime: str  # "99.07%", or "" for quiet runs
     events: tuple  # EventStates touching the day
-    focusable: bool  # quiet runs take focus themselves; other days through their links
+    anchor: str = ""  # the day's id on the component page, for days with events
 
 
 @dataclass(frozen=True)
@@ -127,7 +132,7 @@ class ComponentView:
     status_label: str
     uptime: Uptime
     uptime_percent: str
-    bar: tuple[BarItem, ...]
+    bar: tuple[BarItem, ...]  # one cell per day
     visible: bool  # only_show_if_degraded hides it while operational
 
 
@@ -139,50 +144,34 @@ class GroupView:
     members: tuple[ComponentView, ...]
 
 
-def _day_range(first, last) -> str:
-    if first == last:
-        return fmt_date(first)
-    if first.year == last.year:
-        return f"{first.day} {MONTHS[first.month - 1]} – {fmt_date(last)}"
-    return f"{fmt_date(first)} – {fmt_date(last)}"
+BRIEF_LABELS = {**COMPONENT_STATUS_LABELS, "degraded_performance": "Degraded"}
 
 
-def _downtime_text(day: DayUptime) -> str:
+def _downtime_text(day: DayUptime, labels: dict = COMPONENT_STATUS_LABELS) -> str:
     parts = []
     for status in ("major_outage", "partial_outage", "degraded_performance"):
         secs = day.outage.get(status, 0)
         if secs > 0:
-            parts.append(f"{COMPONENT_STATUS_LABELS[status]} {format_duration(timedelta(seconds=secs))}")
+            parts.append(f"{labels[status]} {format_duration(timedelta(seconds=secs))}")
     return ", ".join(parts) if parts else "No downtime"
 
 
 def uptime_bar(uptime: Uptime, events: dict) -> tuple[BarItem, ...]:
-    """Days with something to say get a cell each; quiet days merge into runs."""
+    """One cell per day, oldest first; days with events carry an anchor for the component page."""
     items: list[BarItem] = []
-    run: list[DayUptime] = []
-
-    def flush():
-        if run:
-            no_data = run[0].counted <= 0
-            items.append(BarItem(
-                css=("x" if no_data else "o") + (f" s{len(run)}" if len(run) > 1 else ""),
-                label=_day_range(run[0].day, run[-1].day),
-                text="No data" if no_data else "No downtime",
-                uptime="",
-                events=(),
-                focusable=True,
-            ))
-            run.clear()
-
     for day in uptime.days:
         touching = tuple(events[i] for i in day.incidents if i in events)
-        quiet = not touching
-        if quiet and (not run or (run[0].counted <= 0) == (day.counted <= 0)) and len(run) < MAX_RUN:
-            run.append(day)
-            continue
-        flush()
-        if quiet:
-            run.append(day)
+        if not touching:
+            no_data = day.counted <= 0
+            items.append(BarItem(
+                css="x" if no_data else "o",
+                label=fmt_date(day.day),
+                short=short_date(day.day),
+                text="No data" if no_data else "No downtime",
+                brief="",
+                uptime="",
+                events=(),
+            ))
             continue
         worst = day.worst
         if worst == "operational" and any(e.incident.is_maintenance for e in touching):
@@ -190,12 +179,13 @@ def uptime_bar(uptime: Uptime, events: dict) -> tuple[BarItem, ...]:
         items.append(BarItem(
             css=DAY_CLASSES[worst],
             label=fmt_date(day.day),
+            short=short_date(day.day),
             text=_downtime_text(day) if worst != "under_maintenance" else "Maintenance, no downtime",
+            brief=_downtime_text(day, BRIEF_LABELS) if worst != "under_maintenance" else "Maintenance",
             uptime=fmt_percent(None if day.uptime is None else day.uptime * 100),
             events=touching,
-            focusable=False,
+            anchor=f"d-{day.day.isoformat()}",
         ))
-    flush()
     return tuple(items)
 
 
