@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from pathlib import Path
 
 from generator.markup import to_text
@@ -29,6 +30,7 @@ _TICK = timedelta(microseconds=1)
 
 
 # -- ids and URLs -------------------------------------------------------------
+@lru_cache(maxsize=1 << 18)
 def short_id(kind: str, key: str) -> str:
     """A stable 12-character lowercase base-36 id, like Statuspage's, for one of our slugs."""
     number = int.from_bytes(hashlib.sha256(f"{kind}:{key}".encode()).digest()[:8], "big")
@@ -66,9 +68,12 @@ def permalink(site: Site, incident: Incident, update: Update) -> str:
 
 def stamp(dt: datetime | None, site: Site) -> str | None:
     """Statuspage's timestamp form: milliseconds and the page zone's offset, e.g. 2026-11-26T10:15:00.000+01:00."""
-    if dt is None:
-        return None
-    local = dt.astimezone(site.timezone)
+    return None if dt is None else _stamp(dt, site.timezone)
+
+
+@lru_cache(maxsize=1 << 18)
+def _stamp(dt: datetime, tz) -> str:
+    local = dt.astimezone(tz)
     offset = local.strftime("%z")
     return local.strftime("%Y-%m-%dT%H:%M:%S.") + f"{local.microsecond // 1000:03d}" + f"{offset[:3]}:{offset[3:]}"
 

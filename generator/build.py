@@ -20,6 +20,10 @@ from generator.problems import ContentError, Problems
 from generator.status import Snapshot, snapshot
 
 
+# Rendered Markdown kept between builds, under the site folder (git-ignored).
+CACHE_FILE = ".statusgen-cache/markdown.sqlite"
+
+
 class OutputConflict(Exception):
     """Two producers want to write the same path."""
 
@@ -83,14 +87,22 @@ def write_tree(out: Path, files: dict[str, bytes]) -> None:
         raise
 
 
-def build(root: Path, now: datetime, out: Path | None = None) -> BuildResult:
-    """Build the site at `root` as it stands at `now` into `out` (default root/output)."""
+def build(root: Path, now: datetime, out: Path | None = None, cache: Path | None = None) -> BuildResult:
+    """Build the site at `root` as it stands at `now` into `out` (default root/output).
+
+    `cache` names a file that keeps rendered Markdown between builds, keyed by
+    its source text; the output is the same with or without it.
+    """
     root = Path(root)
     out = Path(out) if out else root / "output"
     content, problems = load(root, now)
     if content is None or problems.errors:
         raise ContentError(problems)
-    markup.prerender(text for i in content.incidents for text in (i.summary, *(u.body for u in i.updates)))
+    texts = [text for i in content.incidents for text in (i.summary, *(u.body for u in i.updates))]
+    if cache:
+        markup.load_cache(cache)
+    if markup.prerender(texts) and cache:
+        markup.save_cache(cache, texts)
     files = render_all(snapshot(content, now), root)
     write_tree(out, files)
     return BuildResult(out=out, files=len(files), bytes=sum(len(d) for d in files.values()), problems=problems)

@@ -316,16 +316,17 @@ def next_change_command(site, now, due_within, lookback, wait):
 @site_argument
 @now_option
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Output folder. Default: SITE/output.")
-def build(site, now, out):
+@click.option("--no-cache", is_flag=True, help="Do not read or write the rendered-Markdown cache (SITE/.statusgen-cache/).")
+def build(site, now, out, no_cache):
     """Check the content, then render the whole site into the output folder.
 
     \b
     Example:
       statusgen build --now "2026-11-26 12:00 UTC" --out /tmp/site
     """
-    from generator.build import build as build_site
+    from generator.build import CACHE_FILE, build as build_site
 
-    result = build_site(site, read_clock(now), out)
+    result = build_site(site, read_clock(now), out, cache=None if no_cache else site / CACHE_FILE)
     click.echo(f"built {result.files} files ({result.bytes / 1e6:.1f} MB) into {result.out}", err=True)
 
 
@@ -385,9 +386,9 @@ def deploy(site, names, dry_run, no_delete, max_deletes, from_dir, setup, now):
 
     targets = select_targets(_deploy_targets(site), names)
     if from_dir is None:
-        from generator.build import build as build_site  # not imported for --from: start-up counts
+        from generator.build import CACHE_FILE, build as build_site  # not imported for --from: start-up counts
 
-        from_dir = build_site(site, read_clock(now)).out
+        from_dir = build_site(site, read_clock(now), cache=site / CACHE_FILE).out
     folder = from_dir
     options = Options(dry_run=dry_run, delete=not no_delete, max_deletes=max_deletes, setup=setup)
     echo_events(publish(folder, targets, options), tty=sys.stderr.isatty())

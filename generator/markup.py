@@ -10,7 +10,10 @@ import html
 import multiprocessing
 import os
 import re
+import sqlite3
+from contextlib import closing
 from functools import lru_cache
+from pathlib import Path
 
 import markdown
 import nh3
@@ -61,22 +64,58 @@ def _convert_many(texts: list[str]) -> list[str]:
     return [_convert(t) for t in texts]
 
 
-def prerender(texts) -> None:
+def prerender(texts) -> int:
     """Render many texts ahead of use, on every core when there are enough of them.
 
     Python-Markdown is the slowest step of a large build and each text is
-    independent, so a forked pool of workers shares the work.
+    independent, so a forked pool of workers shares the work. Returns how
+    many texts had to be rendered.
     """
     todo = sorted({t for t in texts if t not in _HTML})
     workers = min(os.cpu_count() or 1, 8)
     if len(todo) < PARALLEL_MIN or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         for text in todo:
             to_html(text)
-        return
+        return len(todo)
     chunks = [todo[k::workers] for k in range(workers)]
     with multiprocessing.get_context("fork").Pool(workers) as pool:
         for chunk, results in zip(chunks, pool.map(_convert_many, chunks)):
             _HTML.update(zip(chunk, results))
+    return len(todo)
+
+
+# The on-disk cache is valid only for the same renderer: any change here starts it afresh.
+CACHE_KEY = "|".join([
+    "v1", markdown.__version__, getattr(nh3, "__version__", ""), ",".join(EXTENSIONS),
+    ",".join(sorted(ALLOWED_TAGS)), repr(sorted((k, sorted(v)) for k, v in ALLOWED_ATTRIBUTES.items())),
+    ",".join(sorted(URL_SCHEMES)),
+])
+
+
+def load_cache(path: Path) -> None:
+    """Fill the in-memory cache from an earlier build's; a missing or unreadable file is just a cold start."""
+    try:
+        with closing(sqlite3.connect(path)) as db:
+            (key,) = db.execute("SELECT value FROM meta WHERE name = 'key'").fetchone()
+            if key == CACHE_KEY:
+                _HTML.update(db.execute("SELECT source, html FROM html"))
+    except (sqlite3.Error, TypeError, OSError):
+        pass
+
+
+def save_cache(path: Path, keep) -> None:
+    """Write the HTML of `keep` (this build's texts) so the next build can skip Markdown; drop the rest."""
+    keep = {t: _HTML[t] for t in keep if t in _HTML}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.unlink(missing_ok=True)
+    with closing(sqlite3.connect(tmp)) as db:
+        db.executescript("CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT);"
+                         "CREATE TABLE html (source TEXT PRIMARY KEY, html TEXT);")
+        db.execute("INSERT INTO meta VALUES ('key', ?)", (CACHE_KEY,))
+        db.executemany("INSERT INTO html VALUES (?, ?)", keep.items())
+        db.commit()
+    os.replace(tmp, path)  # readers see the old file or the new one, never half of one
 
 
 @lru_cache(maxsize=1 << 16)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import click
 
-from generator.build import build
+from generator.build import CACHE_FILE, build
 from generator.problems import ContentError
 
 
@@ -51,7 +51,7 @@ def start_server(folder: Path, port: int = 8000) -> http.server.ThreadingHTTPSer
 def rebuild(root: Path, now: datetime, out: Path) -> str:
     """Build once; a message saying what happened. Content errors are reported, not raised."""
     try:
-        result = build(root, now, out)
+        result = build(root, now, out, cache=root / CACHE_FILE)
     except ContentError as exc:
         return f"{exc.message}\nbuild failed; still serving the last good build"
     except click.ClickException as exc:  # a theme error names the template and line
