@@ -370,8 +370,9 @@ def _deploy_targets(site: Path):
 @click.option("--from", "from_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Ship this existing build instead of checking and building SITE.")
 @click.option("--setup", is_flag=True, help="Also apply the bucket's CORS rule for the JSON API and embed.js.")
+@click.option("--verify", is_flag=True, help="HEAD every object (finds headers edited by hand) instead of trusting the listing.")
 @now_option
-def deploy(site, names, dry_run, no_delete, max_deletes, from_dir, setup, now):
+def deploy(site, names, dry_run, no_delete, max_deletes, from_dir, setup, verify, now):
     """Check and build SITE, then publish it to every S3 target in site.yaml.
 
     Credentials come from the standard AWS chain (environment, profile, SSO, role).
@@ -390,7 +391,7 @@ def deploy(site, names, dry_run, no_delete, max_deletes, from_dir, setup, now):
 
         from_dir = build_site(site, read_clock(now), cache=site / CACHE_FILE).out
     folder = from_dir
-    options = Options(dry_run=dry_run, delete=not no_delete, max_deletes=max_deletes, setup=setup)
+    options = Options(dry_run=dry_run, delete=not no_delete, max_deletes=max_deletes, setup=setup, verify=verify)
     echo_events(publish(folder, targets, options), tty=sys.stderr.isatty())
 
 

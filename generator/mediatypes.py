@@ -82,3 +82,28 @@ def rank(key: str) -> int:
     if ext in DATA_TYPES or posixpath.basename(key) == "badge.svg":
         return DATA
     return ASSET
+
+
+# Bump when `content_type`, `cache_control` or `is_hashed_asset` change in a way
+# the tables below do not show: every deploy then re-checks every object's headers.
+RULES_VERSION = 1
+
+
+def rules_fingerprint(short: str | None = None) -> str:
+    """A hash of everything that decides an object's headers for one target.
+
+    The deploy manifest records it: while it is unchanged, an object we
+    uploaded still has the headers these rules give it, so a listing is enough.
+    """
+    import hashlib
+    import json
+
+    rules = {
+        "version": RULES_VERSION,
+        "types": MEDIA_TYPES,
+        "fallback": FALLBACK_TYPE,
+        "immutable": IMMUTABLE,
+        "short": short or DEFAULT_CACHE_CONTROL,
+        "hashed": _HASHED.pattern,
+    }
+    return hashlib.sha256(json.dumps(rules, sort_keys=True).encode()).hexdigest()

@@ -6,11 +6,14 @@ keep, and `apply` carries it out in a thread pool, phase by phase. `deploy`
 strings this together for every target and yields progress events; the CLI
 only prints them.
 
-The manifest (`<prefix>/.statusgen/manifest.json`) is a cache of what we know
-about every object under the prefix. An entry is trusted only while the
-listing still shows the same ETag and size and the object is not newer than
-the manifest itself; anything else is looked at with HEAD. So a stale, lost or
-corrupt manifest only costs HEAD requests, never a wrong upload or a delete.
+Change detection reads the listing: an object we uploaded in one PutObject
+has its MD5 as ETag. The manifest (`<prefix>/.statusgen/manifest.json`) holds
+only what a listing cannot show: which keys we published and a fingerprint of
+the header rules they were written under. So it changes when files come or
+go or the rules change, not when contents change: 10 changed files are 10
+PUTs. Whatever the two cannot vouch for gets a HEAD, and a delete always
+needs our marker read by HEAD; a lost, stale or corrupt manifest costs HEADs,
+never a wrong upload or a delete.
 
 This module knows a folder and targets (anything with the attributes of
 `generator.model.DeployTarget`), nothing about incidents or components.
@@ -22,18 +25,18 @@ import base64
 import hashlib
 import json
 import os
+import re
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field, fields, replace
-from datetime import datetime
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterator, Mapping
 from urllib.parse import quote, unquote_plus, urlsplit
 
 import click
 
-from generator.mediatypes import cache_control, content_type, rank
+from generator.mediatypes import cache_control, content_type, rank, rules_fingerprint
 
 MARKER_KEY = "published-by"  # object metadata (x-amz-meta-published-by)
 MARKER = "statusgen"
@@ -111,25 +114,43 @@ class Listed:
 
     etag: str
     size: int
-    modified: datetime
 
 
 @dataclass(frozen=True)
 class Remote:
-    """What we know of one object: from HEAD, or from a manifest entry the listing confirms."""
+    """What we know of one object: from HEAD, from our own write, or from the listing and the manifest."""
 
     etag: str
     size: int
-    md5: str | None = None  # our stored MD5, None when not published by us
+    md5: str | None = None  # the content's MD5, None when not known to be ours
     content_type: str | None = None
     cache_control: str | None = None
     ours: bool = False
+    confirmed: bool = False  # our marker was read by HEAD (or we just wrote it): only then may it be deleted
 
 
 @dataclass(frozen=True)
 class Manifest:
-    objects: dict[str, Remote]
-    modified: datetime  # the manifest object's own LastModified, from the listing
+    """What a listing cannot show, kept at `<prefix>/.statusgen/manifest.json`.
+
+    It changes only when keys come or go or the header rules change, never
+    because a file's content changed: the listing's ETag (the MD5 of a
+    single-part upload) tells us that.
+    """
+
+    rules: str | None  # `rules_fingerprint` every object in `keys` was written under; None: not known
+    keys: frozenset[str]  # a superset of the objects under the prefix that carry our marker
+    pending: frozenset[str] = frozenset()  # someone else's objects we started to overwrite: HEAD them
+    etags: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # key → (ETag, MD5) where they differ
+
+
+EMPTY = Manifest(rules=None, keys=frozenset())
+_HEX32 = re.compile(r"[0-9a-f]{32}")
+
+
+def is_md5(etag: str) -> bool:
+    """A plain 32-hex ETag: the MD5 of a single-part upload (not of SSE-KMS/SSE-C objects, which look the same)."""
+    return bool(_HEX32.fullmatch(etag))
 
 
 def remote_from_head(head: Mapping) -> Remote:
@@ -142,46 +163,106 @@ def remote_from_head(head: Mapping) -> Remote:
         content_type=head.get("ContentType"),
         cache_control=head.get("CacheControl"),
         ours=ours,
+        confirmed=ours,
     )
 
 
-def trust(listing: Mapping[str, Listed], manifest: Manifest | None) -> tuple[dict[str, Remote], list[str]]:
-    """Split the listing into objects the manifest vouches for and keys that need a HEAD.
+def resolve(local: Mapping[str, LocalFile], listing: Mapping[str, Listed], manifest: Manifest | None, rules: str,
+            *, may_delete: bool = True, verify: bool = False) -> tuple[dict[str, Remote], list[str]]:
+    """Split the listing into what it proves (with the manifest) and the keys that need a HEAD.
 
-    An entry counts only when ETag and size still match and the object is
-    older than the manifest: that catches an object changed or re-headered
-    (a copy bumps LastModified) by anything but us. LastModified has whole
-    seconds, so the manifest is written in a later second than our last
-    write (see `deploy_target`) and anything in its own second is looked at.
+    Without a manifest, or with `verify`, every object gets a HEAD. A key not
+    in the manifest's `keys` is not ours (every write of ours is recorded
+    there first). One of ours is unchanged when its ETag is the build's MD5,
+    and its headers are right when the rules it was written under are
+    today's. Anything else, and anything we might delete, is looked at.
     """
     known, unknown = {}, []
+    if manifest is None or verify:
+        return known, sorted(listing)
+    rules_hold = manifest.rules == rules
     for key, row in listing.items():
-        entry = manifest.objects.get(key) if manifest else None
-        if entry and entry.etag == row.etag and entry.size == row.size and row.modified < manifest.modified:
-            known[key] = entry
-        else:
+        if key in manifest.pending:
             unknown.append(key)
-    return known, unknown
+            continue
+        if key not in manifest.keys:
+            known[key] = Remote(etag=row.etag, size=row.size)
+            continue
+        recorded = manifest.etags.get(key)
+        if recorded and recorded[0] == row.etag:
+            md5 = recorded[1]
+        elif is_md5(row.etag):
+            md5 = row.etag
+        else:
+            unknown.append(key)  # a multipart or encrypted object's ETag says nothing about the content
+            continue
+        f = local.get(key)
+        if not rules_hold or (f is None and may_delete):
+            unknown.append(key)  # headers unknown, or a delete needs the marker seen
+        elif f is None:
+            known[key] = Remote(etag=row.etag, size=row.size, md5=md5, ours=True)
+        elif md5 == f.md5 and row.size == f.size:
+            known[key] = Remote(row.etag, row.size, md5, f.content_type, f.cache_control, ours=True)
+        elif recorded and recorded[0] == row.etag:
+            known[key] = Remote(etag=row.etag, size=row.size, md5=md5, ours=True)  # known old content: upload
+        else:
+            unknown.append(key)  # the ETag may not be an MD5 on this store: the metadata's MD5 decides
+    return known, sorted(unknown)
 
 
-REMOTE_FIELDS = tuple(f.name for f in fields(Remote))
+def manifest_ahead(stored: Manifest | None, rules: str, writes, known: Mapping[str, Remote]) -> Manifest:
+    """The manifest to write before `writes` start: it only widens what the stored one says.
+
+    Every key we are about to write joins `keys`, except someone else's
+    object that we adopt with a copy: its ETag will not change, so it goes to
+    `pending` (HEAD it) until a finished deploy has seen it is ours. `rules`
+    is kept only when we write under the same rules. A deploy that stops
+    midway thus leaves a manifest that can only cost HEADs, never a missed
+    delete or wrongly trusted headers.
+    """
+    base = stored or EMPTY
+    keys = set(base.keys) | {k for k, r in known.items() if r.ours}
+    pending = set(base.pending)
+    for action, key in writes:
+        if action == HEADERS and key in known and not known[key].ours:
+            pending.add(key)
+        else:
+            keys.add(key)
+    return Manifest(rules=rules if base.rules == rules else None, keys=frozenset(keys),
+                    pending=frozenset(pending), etags=dict(base.etags))
 
 
-def manifest_json(objects: Mapping[str, Remote]) -> bytes:
-    # getattr, not asdict(): asdict deep-copies, 70 µs an entry.
-    entries = {k: {name: getattr(v, name) for name in REMOTE_FIELDS} for k, v in sorted(objects.items())}
-    return json.dumps({"version": 1, "objects": entries}, sort_keys=True, separators=(",", ":")).encode()
+def manifest_after(rules: str, known: Mapping[str, Remote]) -> Manifest:
+    """The manifest once every write and delete succeeded: exactly our objects, under today's rules."""
+    ours = {k: r for k, r in known.items() if r.ours}
+    etags = {k: (r.etag, r.md5) for k, r in sorted(ours.items()) if r.md5 and r.etag != r.md5}
+    return Manifest(rules=rules, keys=frozenset(ours), etags=etags)
 
 
-def parse_manifest(data: bytes, modified: datetime) -> Manifest | None:
+def manifest_json(manifest: Manifest) -> bytes:
+    body = {
+        "version": 2,
+        "rules": manifest.rules,
+        "keys": sorted(manifest.keys),
+        "pending": sorted(manifest.pending),
+        "etags": {k: list(v) for k, v in sorted(manifest.etags.items())},
+    }
+    return json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+
+
+def parse_manifest(data: bytes) -> Manifest | None:
     try:
         body = json.loads(data)
-        if body.get("version") != 1:
+        if body.get("version") != 2 or not isinstance(body["keys"], list) or not isinstance(body["pending"], list):
+            return None  # an older format or not ours: every object gets a HEAD instead
+        rules = body["rules"]
+        if rules is not None and not isinstance(rules, str):
             return None
-        objects = {str(k): Remote(**v) for k, v in body["objects"].items()}
-    except (ValueError, TypeError, KeyError, AttributeError):
-        return None  # unreadable: every object gets a HEAD instead
-    return Manifest(objects=objects, modified=modified)
+        etags = {str(k): (str(v[0]), str(v[1])) for k, v in body["etags"].items() if len(v) == 2}
+        return Manifest(rules=rules, keys=frozenset(map(str, body["keys"])),
+                        pending=frozenset(map(str, body["pending"])), etags=etags)
+    except (ValueError, TypeError, KeyError, AttributeError, IndexError):
+        return None
 
 
 # --- the plan (pure) ------------------------------------------------------
@@ -242,6 +323,9 @@ def plan(
         note = f"{len(ours)} stale object(s) left in place (--no-delete)"
     elif not local:
         note = f"the build is empty: deleting none of {len(ours)} object(s)"
+    elif not all(remote[k].confirmed for k in ours):
+        # Only a HEAD that read our marker proves an object is ours to delete.
+        note = f"{sum(not remote[k].confirmed for k in ours)} stale object(s) not checked: deleting none"
     elif len(ours) > max_deletes:
         note = (f"{len(ours)} stale objects exceed --max-deletes {max_deletes}: deleting none "
                 f"(check the build, then rerun with --max-deletes {len(ours)})")
@@ -295,6 +379,7 @@ class Options:
     setup: bool = False
     workers: int = 32
     lean: bool = True  # PUT and LIST through `Lean` (falls back to the client on anything unusual)
+    verify: bool = False  # HEAD every object instead of trusting the listing and the manifest
     invalidate_all_over: int = INVALIDATE_ALL_OVER
     invalidation_batch: int = INVALIDATION_BATCH
 
@@ -388,8 +473,7 @@ def list_remote(s3, target, local_keys=(), lean: Lean | None = None, workers: in
         elif start_after:
             args["StartAfter"] = start_after
         reply = s3.list_objects_v2(**args)
-        rows = [(o["Key"], Listed(etag=o["ETag"].strip('"'), size=o["Size"], modified=o["LastModified"]))
-                for o in reply.get("Contents", ())]
+        rows = [(o["Key"], Listed(etag=o["ETag"].strip('"'), size=o["Size"])) for o in reply.get("Contents", ())]
         return rows, reply.get("NextContinuationToken") if reply.get("IsTruncated") else None
 
     def one_range(bounds):
@@ -415,14 +499,20 @@ def list_remote(s3, target, local_keys=(), lean: Lean | None = None, workers: in
 
 
 def read_manifest(s3, target, listing: dict[str, Listed]) -> Manifest | None:
-    row = listing.get(MANIFEST)
-    if row is None:
+    if MANIFEST not in listing:
         return None
     try:
         body = s3.get_object(Bucket=target.bucket, Key=_key(target, MANIFEST))["Body"].read()
     except Exception:  # noqa: BLE001 - a manifest we cannot read only costs HEADs
         return None
-    return parse_manifest(body, row.modified)
+    return parse_manifest(body)
+
+
+def write_manifest(s3, target, manifest: Manifest) -> None:
+    body = manifest_json(manifest)
+    s3.put_object(Bucket=target.bucket, Key=_key(target, MANIFEST), Body=body,
+                  ContentType="application/json; charset=utf-8", CacheControl="no-store",
+                  ContentMD5=base64.b64encode(hashlib.md5(body).digest()).decode())
 
 
 def _meta(f: LocalFile) -> dict:
@@ -498,9 +588,8 @@ class Lean:
             root = ET.fromstring(reply.content)
             ns = root.tag[: root.tag.index("}") + 1] if root.tag.startswith("{") else ""
             rows = [
-                (unquote_plus(c.findtext(ns + "Key")), Listed(
-                    etag=(c.findtext(ns + "ETag") or "").strip('"'), size=int(c.findtext(ns + "Size")),
-                    modified=datetime.fromisoformat(c.findtext(ns + "LastModified"))))
+                (unquote_plus(c.findtext(ns + "Key")),
+                 Listed(etag=(c.findtext(ns + "ETag") or "").strip('"'), size=int(c.findtext(ns + "Size"))))
                 for c in root.iter(ns + "Contents")
             ]
             more = root.findtext(ns + "IsTruncated") == "true"
@@ -537,7 +626,7 @@ def _put(s3, target, rel: str, f: LocalFile, lean: Lean | None = None) -> Remote
         )
         etag = reply.get("ETag", "").strip('"')
     return Remote(etag=etag, size=f.size, md5=f.md5,
-                  content_type=f.content_type, cache_control=f.cache_control, ours=True)
+                  content_type=f.content_type, cache_control=f.cache_control, ours=True, confirmed=True)
 
 
 def _copy(s3, target, rel: str, f: LocalFile) -> Remote:
@@ -549,7 +638,7 @@ def _copy(s3, target, rel: str, f: LocalFile) -> Remote:
     )
     etag = reply.get("CopyObjectResult", {}).get("ETag", "").strip('"')
     return Remote(etag=etag, size=f.size, md5=f.md5, content_type=f.content_type,
-                  cache_control=f.cache_control, ours=True)
+                  cache_control=f.cache_control, ours=True, confirmed=True)
 
 
 def _delete(s3, target, rels: list[str]) -> None:
@@ -585,7 +674,6 @@ class Tally:
     deleted: int = 0
     unchanged: int = 0
     bytes: int = 0
-    last_write: float | None = None  # time.monotonic() of the last PUT or copy
     failures: list[str] = field(default_factory=list)
 
 
@@ -633,7 +721,6 @@ def apply(s3, target, local: Mapping[str, LocalFile], the_plan: Plan, known: dic
     def wrote(result):
         action, rel, remote = result
         known[rel] = remote
-        tally.last_write = time.monotonic()
         if action == UPLOAD:
             tally.uploaded += 1
             tally.bytes += remote.size
@@ -691,18 +778,25 @@ def format_plan(the_plan: Plan) -> Iterator[str]:
            f"{len(the_plan.deletes)} to delete, {len(the_plan.unchanged)} unchanged")
 
 
-def read_remote(s3, target, local: Mapping[str, LocalFile], options: Options, lean: Lean | None = None,
-                listing: dict[str, Listed] | None = None) -> tuple[dict[str, Remote], Manifest | None, int]:
+@dataclass(frozen=True)
+class RemoteState:
+    known: dict[str, Remote]  # what we know of each object under the prefix
+    manifest: Manifest | None  # as read; None when missing or unreadable
+    manifest_exists: bool  # listed, even if unreadable: then it must be replaced before any write
+    headed: int  # HEAD requests made
+
+
+def read_remote(s3, target, local: Mapping[str, LocalFile], options: Options, rules: str, lean: Lean | None = None,
+                listing: dict[str, Listed] | None = None) -> RemoteState:
     """What the bucket holds under the prefix: one LIST, one GET of the manifest,
-    and a HEAD only for objects the manifest cannot vouch for (counted)."""
+    and a HEAD only for the objects those two cannot speak for."""
     if listing is None:
         listing = list_remote(s3, target, local, lean, options.workers)
     manifest = read_manifest(s3, target, listing)
+    exists = MANIFEST in listing
     listing = {k: v for k, v in listing.items() if not k.startswith(RESERVED)}
-    known, unknown = trust(listing, manifest)
-    # An object only in the bucket needs a HEAD only to learn whether it is
-    # ours, which matters only when we may delete.
-    to_head = [k for k in unknown if k in local or options.delete]
+    known, to_head = resolve(local, listing, manifest, rules, may_delete=options.delete and bool(local),
+                             verify=options.verify)
     if to_head:
         from botocore.exceptions import ClientError
 
@@ -718,7 +812,7 @@ def read_remote(s3, target, local: Mapping[str, LocalFile], options: Options, le
             for rel, remote in pool.map(head, to_head):
                 if remote is not None:
                     known[rel] = remote
-    return known, manifest, len(to_head)
+    return RemoteState(known, manifest, exists, len(to_head))
 
 
 def deploy_target(local: Mapping[str, LocalFile] | Callable[[], Mapping[str, LocalFile]], target, options: Options,
@@ -742,7 +836,9 @@ def deploy_target(local: Mapping[str, LocalFile] | Callable[[], Mapping[str, Loc
         local = local()
     if target.cache_control:
         local = with_cache_control(local, target.cache_control)
-    known, manifest, headed = read_remote(s3, target, local, options, lean, listing)
+    rules = rules_fingerprint(target.cache_control)
+    state = read_remote(s3, target, local, options, rules, lean, listing)
+    known = state.known
     the_plan = plan(local, known, delete=options.delete, max_deletes=options.max_deletes)
     if the_plan.note:
         yield Event("line", name, f"{name}: {the_plan.note}")
@@ -752,6 +848,15 @@ def deploy_target(local: Mapping[str, LocalFile] | Callable[[], Mapping[str, Loc
             yield Event("line", name, line)
         yield Event("result", name, f"{name}: dry run, nothing changed")
         return
+    stored = state.manifest
+    if the_plan.writes and state.manifest_exists:
+        # Before the first write, so that a deploy stopped midway leaves a
+        # manifest naming every object it may have written. Without one in
+        # the bucket the next deploy HEADs everything anyway.
+        ahead = manifest_ahead(stored, rules, the_plan.writes, known)
+        if ahead != stored:
+            write_manifest(s3, target, ahead)
+            stored = ahead
     tally = Tally(unchanged=len(the_plan.unchanged))
     yield from apply(s3, target, local, the_plan, known, options, tally, lean)
     if tally.failures:
@@ -763,17 +868,10 @@ def deploy_target(local: Mapping[str, LocalFile] | Callable[[], Mapping[str, Loc
     if cloudfront is not None and changed:
         for line in invalidate(cloudfront, target.cloudfront_distribution_id, changed, options):
             yield Event("line", name, f"{name}: {line}")
-    # Written last, and only when something changed: a deploy that stops
-    # before this leaves the old manifest, whose entries the listing no
-    # longer confirms for anything we rewrote. Rewritten after any HEAD too,
-    # so objects written since the old one are vouched for next time.
-    if manifest is None or headed or the_plan.writes or the_plan.deletes or known != manifest.objects:
-        body = manifest_json(known)
-        if tally.last_write is not None:
-            time.sleep(max(0.0, tally.last_write + 1.05 - time.monotonic()))
-        s3.put_object(Bucket=target.bucket, Key=_key(target, MANIFEST), Body=body,
-                      ContentType="application/json; charset=utf-8", CacheControl="no-store",
-                      ContentMD5=base64.b64encode(hashlib.md5(body).digest()).decode())
+    # Last, and only when it says something new: never when only contents changed.
+    after = manifest_after(rules, known)
+    if after != stored:
+        write_manifest(s3, target, after)
     seconds = time.monotonic() - start
     yield Event("result", name, (
         f"{name}: {tally.uploaded} uploaded, {tally.updated} headers updated, {tally.deleted} deleted, "

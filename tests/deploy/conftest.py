@@ -151,13 +151,15 @@ def seaweed(tmp_path_factory):
 
 class FaultProxy:
     """Forwards to `upstream`, but answers every `every`-th request with 500 or 503:
-    half of them before forwarding, half after (the write happened, the reply is lost)."""
+    half of them before forwarding, half after (the write happened, the reply is lost).
+    With `every=0` it only forwards. `methods` counts what reached the server, by HTTP method."""
 
     def __init__(self, upstream: str, every: int = 4):
         self.upstream = upstream.removeprefix("http://")
         self.every = every
         self.count = 0
         self.failed = 0
+        self.methods: dict[str, int] = {}
         self.lock = threading.Lock()
         proxy = self
 
@@ -173,9 +175,11 @@ class FaultProxy:
                 with proxy.lock:
                     proxy.count += 1
                     n = proxy.count
-                fault = n % proxy.every == 0
+                fault = bool(proxy.every) and n % proxy.every == 0
                 if fault and (n // proxy.every) % 2:
                     return self._fail(503 if n % 3 else 500)
+                with proxy.lock:
+                    proxy.methods[self.command] = proxy.methods.get(self.command, 0) + 1
                 conn = http.client.HTTPConnection(proxy.upstream, timeout=30)
                 # Host stays as the client signed it.
                 conn.request(self.command, self.path, body=body, headers=dict(self.headers.items()))
@@ -212,6 +216,12 @@ class FaultProxy:
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def take(self) -> dict[str, int]:
+        """The requests per method since the last call."""
+        with self.lock:
+            seen, self.methods = self.methods, {}
+        return seen
 
     def close(self):
         self.server.shutdown()

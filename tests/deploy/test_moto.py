@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from hashlib import md5 as _md5
+
 import boto3
 import pytest
 
 from generator.publish import Options, deploy
 from tests.deploy.conftest import (
-    Counter, assert_bucket_equals_build, bucket_state, client, counting, new_bucket, synthetic_site, target, write_site,
+    Counter, FaultProxy, assert_bucket_equals_build, bucket_state, client, counting, new_bucket, synthetic_site, target,
+    write_site,
 )
+
+MANIFEST = ".statusgen/manifest.json"
+
+
+def md5(data: bytes) -> str:
+    return _md5(data).hexdigest()
 
 
 def run(folder, targets, options=Options(), counter=None):
@@ -31,8 +40,7 @@ def test_deploy_then_redeploy_then_one_change(moto_url, tmp_path):
     assert_bucket_equals_build(moto_url, bucket, folder, "status")
 
     events, c = run(folder, [t])
-    assert c["PutObject"] == c["CopyObject"] == c["HeadObject"] == c["DeleteObjects"] == 0
-    assert c["GetObject"] == 1  # the manifest
+    assert c.calls == {"ListObjectsV2": 1, "GetObject": 1}  # the listing and the manifest, nothing else
     assert "0 uploaded, 0 headers updated, 0 deleted" in results(events)[0].text
 
     files = synthetic_site("v2")
@@ -40,24 +48,66 @@ def test_deploy_then_redeploy_then_one_change(moto_url, tmp_path):
     events, c = run(folder, [t])
     changed = {"index.html", "history.atom", "history.rss", "badge.svg", "api/v2/summary.json",
                "incidents/inc-0/index.html", "incidents/inc-0.json"}
-    assert c["PutObject"] == len(changed) + 1
-    assert c["HeadObject"] == 0
+    assert c["PutObject"] == len(changed)  # the manifest does not change with contents
+    assert c["HeadObject"] == len(changed)  # a changed ETag is checked against our stored MD5
     assert_bucket_equals_build(moto_url, bucket, folder, "status")
+
+
+def test_n_changed_files_are_exactly_n_puts_on_the_wire(moto_url, tmp_path):
+    """Counted by a proxy in front of the server: every PUT request, the manifest's included."""
+    proxy = FaultProxy(moto_url, every=0)
+    try:
+        bucket = new_bucket(moto_url)
+        files = synthetic_site("v1", n_incidents=12)
+        folder = write_site(tmp_path / "out", files)
+        t = target(bucket, proxy.url, prefix="status")
+        run(folder, [t])
+        assert proxy.take()["PUT"] == len(files) + 1
+        run(folder, [t])
+        assert proxy.take() == {"GET": 2}  # one listing page, the manifest
+        pages = sorted(k for k in files if k.startswith("components/"))[:10]
+        write_site(folder, {**files, **{k: files[k] + " changed" for k in pages}})
+        events, _ = run(folder, [t])
+        assert proxy.take() == {"GET": 2, "HEAD": 10, "PUT": 10}
+        assert results(events)[0].text.startswith("primary: 10 uploaded, 0 headers updated, 0 deleted")
+        assert_bucket_equals_build(moto_url, bucket, folder, "status")
+        run(folder, [t])
+        assert proxy.take() == {"GET": 2}
+    finally:
+        proxy.close()
 
 
 def test_header_only_change_is_a_copy(moto_url, tmp_path):
     bucket = new_bucket(moto_url)
     folder = write_site(tmp_path / "out", synthetic_site())
     run(folder, [target(bucket, moto_url)])
-    events, c = run(folder, [target(bucket, moto_url, cache_control="public, max-age=30")])
+    t30 = target(bucket, moto_url, cache_control="public, max-age=30")
+    events, c = run(folder, [t30])
     immutable = len(list((folder / "static").iterdir()))
     total = len([p for p in folder.rglob("*") if p.is_file()])
+    assert c["HeadObject"] == total  # other rules: every object's headers are read
     assert c["CopyObject"] == total - immutable
-    assert c["PutObject"] == 1  # only the manifest
+    assert c["PutObject"] == 2  # the manifest: "rules unknown" before the copies, the new rules after
     state = bucket_state(moto_url, bucket)
     assert state["index.html"][2] == "public, max-age=30"
     assert state["static/app.1a2b3c4d.css"][2] == "public, max-age=31536000, immutable"
     assert state["index.html"][0] == (folder / "index.html").read_bytes()
+    events, c = run(folder, [t30])
+    assert c.calls == {"ListObjectsV2": 1, "GetObject": 1}
+
+
+def test_a_rules_change_killed_midway_then_reverted_converges(moto_url, tmp_path):
+    """The manifest must not keep vouching for the old rules while copies apply new ones."""
+    bucket = new_bucket(moto_url)
+    folder = write_site(tmp_path / "out", synthetic_site())
+    run(folder, [target(bucket, moto_url)])
+    with pytest.raises(KeyboardInterrupt):
+        run(folder, [target(bucket, moto_url, cache_control="no-cache")], Options(workers=1),
+            counter=Counter(fail_after={"CopyObject": 5}))
+    assert sum(v[2] == "no-cache" for v in bucket_state(moto_url, bucket).values()) == 5
+    events, c = run(folder, [target(bucket, moto_url)])  # back to the default rules
+    assert c["CopyObject"] == 5 and c["PutObject"] == 1
+    assert_bucket_equals_build(moto_url, bucket, folder)
 
 
 def test_manually_changed_objects_are_detected(moto_url, tmp_path):
@@ -68,10 +118,57 @@ def test_manually_changed_objects_are_detected(moto_url, tmp_path):
     s3.put_object(Bucket=bucket, Key="index.html", Body=b"defaced", ContentType="text/html")
     s3.copy_object(Bucket=bucket, Key="embed.js", CopySource={"Bucket": bucket, "Key": "embed.js"},
                    MetadataDirective="REPLACE", ContentType="application/octet-stream",
-                   Metadata={"published-by": "statusgen", "statusgen-md5": "0" * 32})
+                   Metadata={"published-by": "statusgen", "statusgen-md5": md5((folder / "embed.js").read_bytes())})
     events, c = run(folder, [target(bucket, moto_url)])
-    assert c["HeadObject"] == 2 and c["PutObject"] == 3  # two fixes and the manifest
+    # New content shows in the listing's ETag; the hand-made header edit (same bytes, same ETag) does not.
+    assert c["HeadObject"] == 1 and c["PutObject"] == 1 and c["CopyObject"] == 0
+    state = bucket_state(moto_url, bucket)
+    assert state["index.html"][0] == (folder / "index.html").read_bytes()
+    assert state["embed.js"][1] == "application/octet-stream"
+    events, c = run(folder, [target(bucket, moto_url)], Options(verify=True))
+    total = len([p for p in folder.rglob("*") if p.is_file()])
+    assert c["HeadObject"] == total and c["CopyObject"] == 1 and c["PutObject"] == 0
     assert_bucket_equals_build(moto_url, bucket, folder)
+
+
+def test_deletes_need_our_marker_even_when_the_manifest_says_ours(moto_url, tmp_path):
+    bucket = new_bucket(moto_url)
+    files = synthetic_site()
+    folder = write_site(tmp_path / "out", files)
+    run(folder, [target(bucket, moto_url)])
+    client(moto_url).put_object(Bucket=bucket, Key="robots.txt", Body=b"theirs now")  # no marker
+    del files["robots.txt"], files["history/index.html"]
+    write_site(folder, files)
+    events, c = run(folder, [target(bucket, moto_url)])
+    assert c["HeadObject"] == 2 and "1 deleted" in results(events)[0].text
+    state = bucket_state(moto_url, bucket)
+    assert state["robots.txt"][0] == b"theirs now" and "history/index.html" not in state
+    assert c["PutObject"] == 1  # the manifest: two keys fewer are ours
+    events, c = run(folder, [target(bucket, moto_url)])
+    assert c.calls == {"ListObjectsV2": 1, "GetObject": 1}
+
+
+@pytest.mark.parametrize("damage", ["lost", "corrupt", "old format"])
+def test_a_lost_or_corrupt_manifest_costs_heads_only(moto_url, tmp_path, damage):
+    bucket = new_bucket(moto_url)
+    files = synthetic_site()
+    folder = write_site(tmp_path / "out", files)
+    s3 = client(moto_url)
+    s3.put_object(Bucket=bucket, Key="theirs.html", Body=b"x")
+    run(folder, [target(bucket, moto_url)])
+    if damage == "lost":
+        s3.delete_object(Bucket=bucket, Key=MANIFEST)
+    else:
+        s3.put_object(Bucket=bucket, Key=MANIFEST, Body=b"{not json" if damage == "corrupt" else b'{"version": 1, "objects": {}}')
+    del files["robots.txt"]
+    write_site(folder, files)
+    events, c = run(folder, [target(bucket, moto_url)])
+    assert c["HeadObject"] == len(files) + 2  # every object: the build's, robots.txt and theirs.html
+    assert c["PutObject"] == 1 and c["CopyObject"] == 0  # nothing re-sent; a new manifest
+    assert "0 uploaded, 0 headers updated, 1 deleted" in results(events)[0].text
+    assert "theirs.html" in bucket_state(moto_url, bucket)
+    events, c = run(folder, [target(bucket, moto_url)])
+    assert c.calls == {"ListObjectsV2": 1, "GetObject": 1}
 
 
 def test_stale_objects_foreign_objects_and_outside_the_prefix(moto_url, tmp_path):
@@ -90,13 +187,13 @@ def test_stale_objects_foreign_objects_and_outside_the_prefix(moto_url, tmp_path
     write_site(folder, files)
     events, c = run(folder, [t])
     assert c["DeleteObjects"] == 1
+    assert c["HeadObject"] == 2  # the two stale ones; the foreign object is not in the manifest
     assert "2 deleted" in results(events)[0].text
     keys = set(bucket_state(moto_url, bucket))
     assert {"outside/old.html", "site2/index.html", "site/uploads/report.pdf"} <= keys
     assert "site/history/index.html" not in keys and "site/robots.txt" not in keys
-    # the foreign object is remembered in the manifest: no HEAD for it next time
     events, c = run(folder, [t])
-    assert c["HeadObject"] == 0 and c["PutObject"] == 0
+    assert c.calls == {"ListObjectsV2": 1, "GetObject": 1}
 
 
 def test_empty_build_deletes_nothing(moto_url, tmp_path):
@@ -155,7 +252,25 @@ def test_killed_midway_then_rerun_converges(moto_url, tmp_path):
     assert all(e.ok for e in results(events))
     assert_bucket_equals_build(moto_url, bucket, folder)
     events, c = run(folder, [t])
-    assert c["PutObject"] == c["HeadObject"] == 0
+    assert c.calls == {"ListObjectsV2": 1, "GetObject": 1}
+
+
+def test_a_new_page_killed_before_the_manifest_then_dropped_is_still_deleted(moto_url, tmp_path):
+    """The manifest names a new key before it is uploaded, so no object of ours is ever unknown."""
+    bucket = new_bucket(moto_url)
+    files = synthetic_site()
+    folder = write_site(tmp_path / "out", files)
+    t = target(bucket, moto_url)
+    run(folder, [t])
+    write_site(folder, {**files, "incidents/new/index.html": "new", "index.html": "links to new"})
+    with pytest.raises(KeyboardInterrupt):  # the manifest ahead, the page, then killed at the home page
+        run(folder, [t], counter=Counter(fail_after={"PutObject": 2}))
+    state = bucket_state(moto_url, bucket)
+    assert "incidents/new/index.html" in state and state["index.html"][0] == files["index.html"].encode()
+    write_site(folder, files)
+    events, c = run(folder, [t])
+    assert "1 deleted" in results(events)[0].text
+    assert_bucket_equals_build(moto_url, bucket, folder)
 
 
 def test_faults_are_retried_and_the_deploy_converges(moto_url, tmp_path):

@@ -1,20 +1,19 @@
-"""The pure parts of publishing: media types, the plan, manifest trust, CloudFront paths."""
+"""The pure parts of publishing: media types, the plan, what the listing and manifest prove, CloudFront paths."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
 from generator import mediatypes
 from generator.publish import (
-    HEADERS, UPLOAD, Listed, LocalFile, Manifest, Remote, cors_rules, invalidation_batches,
-    invalidation_paths, manifest_json, parse_manifest, plan, remote_from_head, scan, trust,
+    HEADERS, UPLOAD, Listed, LocalFile, Manifest, Remote, cors_rules, invalidation_batches, invalidation_paths,
+    is_md5, manifest_after, manifest_ahead, manifest_json, parse_manifest, plan, remote_from_head, resolve, scan,
 )
 
 SHORT = mediatypes.DEFAULT_CACHE_CONTROL
-T0 = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
+RULES = mediatypes.rules_fingerprint()
 
 
 @pytest.mark.parametrize("key, expected", [
@@ -66,7 +65,8 @@ def f(key: str, md5: str = "a" * 32, size: int = 10, short: str | None = None) -
 
 
 def r(key: str, md5: str = "a" * 32, size: int = 10, ours: bool = True, etag: str | None = None, **kw) -> Remote:
-    fields = {"content_type": mediatypes.content_type(key), "cache_control": mediatypes.cache_control(key)}
+    fields = {"content_type": mediatypes.content_type(key), "cache_control": mediatypes.cache_control(key),
+              "confirmed": ours}
     fields.update(kw)
     return Remote(etag=etag or md5, size=size, md5=md5 if ours else None, ours=ours, **fields)
 
@@ -127,37 +127,112 @@ def test_plan_more_stale_objects_than_the_cap_deletes_nothing_and_says_why():
     assert plan({"index.html": f("index.html")}, remote, max_deletes=6).deletes == tuple(sorted(remote))
 
 
-def test_trust_vouches_only_for_objects_the_listing_confirms():
-    entry = r("a.html")
-    manifest = Manifest({"a.html": entry, "b.html": r("b.html"), "c.html": r("c.html"), "d.html": r("d.html")}, T0)
-    listing = {
-        "a.html": Listed(entry.etag, entry.size, T0 - timedelta(seconds=5)),  # as we left it
-        "b.html": Listed("f" * 32, 10, T0 - timedelta(seconds=5)),  # replaced by someone
-        "c.html": Listed("a" * 32, 10, T0 + timedelta(seconds=1)),  # re-headered since (copy)
-        "d.html": Listed("a" * 32, 11, T0),  # size differs
-        "e.html": Listed("a" * 32, 10, T0),  # not in the manifest
+def test_plan_never_deletes_an_object_whose_marker_was_not_read():
+    remote = {"index.html": r("index.html"), "old.html": r("old.html", confirmed=False), "gone.html": r("gone.html")}
+    p = plan({"index.html": f("index.html")}, remote)
+    assert p.deletes == () and p.stale == ("gone.html", "old.html") and "1 stale object(s) not checked" in p.note
+
+
+A, B = "a" * 32, "b" * 32
+M = Manifest(rules=RULES, keys=frozenset({"a.html", "old.html"}))
+
+
+@pytest.mark.parametrize("row, manifest, local_md5, expected", [
+    # ours, same content, same rules: the listing alone proves it unchanged
+    (Listed(A, 10), M, A, "ours"),
+    # ours, other content: HEAD, since on some stores (SSE-KMS) a 32-hex ETag is no MD5
+    (Listed(B, 10), M, A, "head"),
+    # same ETag, other size: something is off
+    (Listed(A, 11), M, A, "head"),
+    # a multipart or encrypted ETag says nothing
+    (Listed(A[:30] + "-2", 10), M, A, "head"),
+    # an ETag that is not the MD5, recorded by an earlier deploy
+    (Listed("e" * 32, 10), Manifest(RULES, frozenset({"a.html"}), etags={"a.html": ("e" * 32, A)}), A, "ours"),
+    (Listed("e" * 32, 10), Manifest(RULES, frozenset({"a.html"}), etags={"a.html": ("e" * 32, B)}), A, "ours-old"),
+    (Listed("f" * 32, 10), Manifest(RULES, frozenset({"a.html"}), etags={"a.html": ("e" * 32, A)}), A, "head"),
+    # header rules changed (or not known) since: headers must be read
+    (Listed(A, 10), Manifest("other", M.keys), A, "head"),
+    (Listed(A, 10), Manifest(None, M.keys), A, "head"),
+    # not in the manifest: never written by us, no HEAD needed
+    (Listed(A, 10), Manifest(RULES, frozenset()), A, "theirs"),
+    # a write of ours over someone else's object was under way: look
+    (Listed(A, 10), Manifest(RULES, M.keys, pending=frozenset({"a.html"})), A, "head"),
+    # no manifest at all
+    (Listed(A, 10), None, A, "head"),
+])
+def test_resolve_per_key(row, manifest, local_md5, expected):
+    known, to_head = resolve({"a.html": f("a.html", md5=local_md5)}, {"a.html": row}, manifest, RULES)
+    got = "head" if to_head == ["a.html"] else (
+        "theirs" if not known["a.html"].ours else ("ours" if known["a.html"].md5 == local_md5 else "ours-old"))
+    assert got == expected
+    if got == "ours":
+        assert known["a.html"] == Remote(row.etag, 10, A, f("a.html").content_type, f("a.html").cache_control, True)
+
+
+def test_resolve_heads_what_it_may_delete_and_only_that():
+    listing = {"a.html": Listed(A, 10), "old.html": Listed(B, 10), "theirs.html": Listed(B, 10)}
+    local = {"a.html": f("a.html")}
+    known, to_head = resolve(local, listing, M, RULES)
+    assert to_head == ["old.html"]  # ours and stale: the marker must be read before a delete
+    assert not known["theirs.html"].ours  # not in the manifest: kept without a HEAD
+    known, to_head = resolve(local, listing, M, RULES, may_delete=False)
+    assert to_head == [] and known["old.html"].ours and not known["old.html"].confirmed
+    assert resolve(local, listing, M, RULES, verify=True) == ({}, sorted(listing))
+
+
+def test_manifest_ahead_only_widens():
+    known = {"a.html": r("a.html"), "theirs.html": r("theirs.html", ours=False)}
+    known["replaced.html"] = r("replaced.html", ours=False, etag="c" * 32)
+    writes = [(UPLOAD, "a.html"), (UPLOAD, "new.html"), (HEADERS, "theirs.html"), (UPLOAD, "replaced.html")]
+    ahead = manifest_ahead(M, RULES, writes, known)
+    # an upload changes the ETag, so a failed one is caught anyway; an adopted object keeps its ETag
+    assert ahead == Manifest(RULES, frozenset({"a.html", "old.html", "new.html", "replaced.html"}), frozenset({"theirs.html"}))
+    # contents changing under the same rules: nothing to write ahead
+    assert manifest_ahead(M, RULES, [(UPLOAD, "a.html")], known) == M
+    # other rules: not known until every write is done
+    assert manifest_ahead(M, "other", [(HEADERS, "a.html")], known).rules is None
+    assert manifest_ahead(None, RULES, writes, known).rules is None
+
+
+def test_manifest_after_is_exactly_our_objects():
+    known = {
+        "a.html": r("a.html"),
+        "kms.html": r("kms.html", etag="f" * 32),  # an ETag that is not the MD5: remembered
+        "theirs.html": r("theirs.html", ours=False),
     }
-    known, unknown = trust(listing, manifest)
-    assert known == {"a.html": entry}
-    assert unknown == ["b.html", "c.html", "d.html", "e.html"]
-    assert trust(listing, None) == ({}, sorted(listing))
+    assert manifest_after(RULES, known) == Manifest(
+        RULES, frozenset({"a.html", "kms.html"}), etags={"kms.html": ("f" * 32, A)})
 
 
 def test_manifest_round_trips_and_garbage_is_ignored():
-    objects = {"b.html": r("b.html"), "a.html": r("a.html", ours=False, etag="e" * 32)}
-    body = manifest_json(objects)
-    assert body == manifest_json(dict(reversed(list(objects.items()))))  # deterministic
-    assert parse_manifest(body, T0) == Manifest(objects, T0)
-    for junk in (b"", b"not json", b"[]", b'{"version": 2, "objects": {}}', b'{"version": 1, "objects": {"a": {"x": 1}}}'):
-        assert parse_manifest(junk, T0) is None
+    m = Manifest("r", frozenset({"b.html", "a.html"}), frozenset({"c.html"}), {"a.html": ("e" * 32, A)})
+    body = manifest_json(m)
+    assert body == manifest_json(Manifest("r", frozenset({"a.html", "b.html"}), frozenset({"c.html"}), {"a.html": ("e" * 32, A)}))
+    assert parse_manifest(body) == m
+    assert parse_manifest(manifest_json(Manifest(None, frozenset()))) == Manifest(None, frozenset())
+    for junk in (b"", b"not json", b"[]", b'{"version": 1, "objects": {}}',
+                 b'{"version": 2, "rules": 3, "keys": [], "pending": [], "etags": {}}',
+                 b'{"version": 2, "rules": null, "keys": "abc", "pending": [], "etags": {}}'):
+        assert parse_manifest(junk) is None
+
+
+@pytest.mark.parametrize("etag, expected", [(A, True), ("0123456789abcdef" * 2, True), (A + "-2", False),
+                                            (A.upper(), False), (A[:31], False), ("", False)])
+def test_is_md5(etag, expected):
+    assert is_md5(etag) == expected
+
+
+def test_rules_fingerprint_follows_the_header_settings():
+    assert mediatypes.rules_fingerprint() == mediatypes.rules_fingerprint(SHORT) == RULES
+    assert mediatypes.rules_fingerprint("public, max-age=30") != RULES
 
 
 def test_remote_from_head_reads_our_marker():
     head = {"ETag": '"abc"', "ContentLength": 3, "ContentType": "text/html", "CacheControl": "x",
             "Metadata": {"published-by": "statusgen", "statusgen-md5": "m"}}
-    assert remote_from_head(head) == Remote("abc", 3, "m", "text/html", "x", True)
+    assert remote_from_head(head) == Remote("abc", 3, "m", "text/html", "x", ours=True, confirmed=True)
     head["Metadata"] = {"statusgen-md5": "m"}  # no marker: not ours, whatever else it says
-    assert remote_from_head(head) == Remote("abc", 3, None, "text/html", "x", False)
+    assert remote_from_head(head) == Remote("abc", 3, None, "text/html", "x", ours=False, confirmed=False)
 
 
 def test_invalidation_paths_cover_both_forms_of_directory_pages():
