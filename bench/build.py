@@ -4,9 +4,11 @@
 
 Writes a content set with N incidents (20 components, spread over 10 years,
 a few paragraphs and 3-5 updates each, about 10% maintenance) into a temp
-folder, then builds it `--runs` times, each in a fresh child process, and
-prints the median wall time, the peak RSS of the build process, the output's
-size and file count, and the home page's HTML+CSS size.
+folder, then builds it `--runs` times, each in a fresh child process into an
+empty output folder, first cold (no Markdown cache) and then warm (with the
+cache an earlier build left), and prints the median wall times, the peak RSS
+(build process plus its largest worker), the output's size and file count,
+and the home page's HTML+CSS size.
 
 Not part of the test suite: timings depend on the machine.
 """
@@ -16,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -101,7 +104,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from generator.build import build
 t = time.perf_counter()
-result = build(Path(sys.argv[1]), datetime.fromisoformat(sys.argv[2]), Path(sys.argv[3]))
+cache = Path(sys.argv[4]) if len(sys.argv) > 4 else None
+result = build(Path(sys.argv[1]), datetime.fromisoformat(sys.argv[2]), Path(sys.argv[3]), cache=cache)
 elapsed = time.perf_counter() - t
 self_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 kids_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -110,11 +114,13 @@ print(json.dumps({"seconds": elapsed, "files": result.files, "bytes": result.byt
 """
 
 
-def run_build(site: Path, out: Path) -> dict:
-    """One build in a fresh interpreter; wall time includes start-up and imports."""
+def run_build(site: Path, out: Path, cache: Path | None = None) -> dict:
+    """One build in a fresh interpreter into an empty folder; wall time includes start-up and imports."""
+    shutil.rmtree(out, ignore_errors=True)
+    subprocess.run(["sync"], check=False)  # start each run without the last one's writes pending
     t = time.perf_counter()
     proc = subprocess.run(
-        [sys.executable, "-c", CHILD, str(site), NOW.isoformat(), str(out)],
+        [sys.executable, "-c", CHILD, str(site), NOW.isoformat(), str(out), *([str(cache)] if cache else [])],
         check=True, capture_output=True, text=True,
     )
     wall = time.perf_counter() - t
@@ -134,6 +140,7 @@ def main(argv=None) -> int:
     parser.add_argument("n", type=int, help="number of incidents")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--keep", type=Path, help="write the content set here and keep it")
+    parser.add_argument("--out", type=Path, help="build into this folder (e.g. on /dev/shm, to leave the disk out)")
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="statusgen-bench-") as tmp:
@@ -142,26 +149,34 @@ def main(argv=None) -> int:
             t = time.perf_counter()
             write_site(site, args.n)
             print(f"generated {args.n} incidents in {time.perf_counter() - t:.1f}s", file=sys.stderr)
-        out = Path(tmp) / "output"
-        runs = []
-        for i in range(args.runs):
-            runs.append(run_build(site, out))
-            print(f"run {i + 1}: {runs[-1]['wall']:.2f}s", file=sys.stderr)
-        walls = sorted(r["wall"] for r in runs)
+        out = args.out or Path(tmp) / "output"
+        cache = Path(tmp) / "markdown-cache.sqlite"
+        report = {"incidents": args.n}
+        # Cold: no cache, as on a fresh CI checkout. Warm: the Markdown cache of an
+        # earlier build is there, as with `serve`, a local rebuild or a cached CI folder.
+        for mode, cache_file in (("cold", None), ("warm", cache)):
+            if cache_file:
+                run_build(site, out, cache_file)  # fill the cache
+            runs = []
+            for i in range(args.runs):
+                runs.append(run_build(site, out, cache_file))
+                print(f"{mode} run {i + 1}: {runs[-1]['wall']:.2f}s", file=sys.stderr)
+            walls = sorted(r["wall"] for r in runs)
+            peak = max(r["self_rss_kb"] + r["workers_rss_kb"] for r in runs) / 1024
+            report[mode] = {
+                "median_wall_s": round(statistics.median(walls), 2),
+                "runs_s": [round(w, 2) for w in walls],
+                "median_build_s": round(statistics.median(r["seconds"] for r in runs), 2),
+                "peak_rss_mb": round(peak, 1),
+                "peak_rss_main_mb": round(max(r["self_rss_kb"] for r in runs) / 1024, 1),
+            }
         html, css = home_size(out)
-        peak = max(r["self_rss_kb"] + r["workers_rss_kb"] for r in runs) / 1024
-        report = {
-            "incidents": args.n,
-            "median_wall_s": round(statistics.median(walls), 2),
-            "runs_s": [round(w, 2) for w in walls],
-            "median_build_s": round(statistics.median(r["seconds"] for r in runs), 2),
-            "peak_rss_mb": round(peak, 1),
-            "peak_rss_main_mb": round(max(r["self_rss_kb"] for r in runs) / 1024, 1),
+        report.update({
             "output_mb": round(runs[-1]["bytes"] / 1e6, 1),
             "output_files": runs[-1]["files"],
             "home_html_kb": round(html / 1024, 1),
             "home_html_css_kb": round((html + css) / 1024, 1),
-        }
+        })
         print(json.dumps(report, indent=2))
     return 0
 

@@ -136,11 +136,17 @@ class Catalog:
     def groups(self) -> tuple[Group, ...]:
         return tuple(e for e in self.entries if isinstance(e, Group))
 
+    @cached_property
+    def _index(self) -> dict:
+        return {**{c.id: c for c in self.components}, **{g.id: g for g in self.groups}}
+
     def component(self, cid: str) -> Component | None:
-        return next((c for c in self.components if c.id == cid), None)
+        found = self._index.get(cid)
+        return found if isinstance(found, Component) else None
 
     def group(self, gid: str) -> Group | None:
-        return next((g for g in self.groups if g.id == gid), None)
+        found = self._index.get(gid)
+        return found if isinstance(found, Group) else None
 
     def expand(self, cid: str) -> tuple[str, ...]:
         """Component ids an id stands for: a group stands for all its members."""
@@ -155,7 +161,7 @@ class Update:
     body: str  # Markdown
     line: int = 0
 
-    @property
+    @cached_property
     def anchor(self) -> str:
         return "update-" + self.at.strftime("%Y%m%dT%H%M%SZ").lower()
 

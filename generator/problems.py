@@ -38,6 +38,11 @@ class Problem:
         }
 
 
+def _one_line(message: str) -> str:
+    # A quoted value may hold line breaks; one problem is always one line.
+    return " ".join(message.split()) if "\n" in message or "\r" in message else message
+
+
 @dataclass
 class Problems:
     """An ordered collection of problems for one run of the loader."""
@@ -45,10 +50,10 @@ class Problems:
     items: list[Problem] = field(default_factory=list)
 
     def error(self, path: str, line: int, col: int, message: str) -> None:
-        self.items.append(Problem(path, max(line, 1), max(col, 1), ERROR, message))
+        self.items.append(Problem(path, max(line, 1), max(col, 1), ERROR, _one_line(message)))
 
     def warn(self, path: str, line: int, col: int, message: str) -> None:
-        self.items.append(Problem(path, max(line, 1), max(col, 1), WARNING, message))
+        self.items.append(Problem(path, max(line, 1), max(col, 1), WARNING, _one_line(message)))
 
     @property
     def errors(self) -> list[Problem]:
