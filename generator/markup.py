@@ -28,6 +28,14 @@ URL_SCHEMES = {"http", "https", "mailto"}
 EXTENSIONS = ["tables", "fenced_code", "sane_lists"]
 # One converter, reset between documents: building one per call costs more than converting.
 _CONVERTER = markdown.Markdown(extensions=EXTENSIONS, output_format="html")
+# Built once: configuring a cleaner costs more than cleaning one update.
+_CLEANER = nh3.Cleaner(
+    tags=ALLOWED_TAGS,
+    attributes=ALLOWED_ATTRIBUTES,
+    url_schemes=URL_SCHEMES,
+    link_rel="noopener noreferrer nofollow",
+    strip_comments=True,
+)
 _LINK = re.compile(r'<a href="([^"]*)"[^>]*>(.*?)</a>', re.DOTALL)
 _TAG = re.compile(r"""<(?:[^>"']|"[^"]*"|'[^']*')*>""")
 # Rendered HTML by Markdown source. Pages, feeds and the API of a build share it,
@@ -42,14 +50,7 @@ def _convert(text: str) -> str:
     out = _CONVERTER.reset().convert(text)
     for level in (2, 1):  # h1/h2 become h3/h4: the page owns h1 and h2
         out = out.replace(f"<h{level}>", f"<h{level + 2}>").replace(f"</h{level}>", f"</h{level + 2}>")
-    return nh3.clean(
-        out,
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes=URL_SCHEMES,
-        link_rel="noopener noreferrer nofollow",
-        strip_comments=True,
-    ).strip()
+    return _CLEANER.clean(out).strip()
 
 
 def to_html(text: str) -> str:
