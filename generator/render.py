@@ -260,7 +260,9 @@ def default_theme_dir(root: Path) -> Path:
     local = Path(root) / "themes" / DEFAULT_THEME
     if (local / "templates").is_dir():
         return local
-    return Path(generator.__file__).resolve().parents[1] / "themes" / DEFAULT_THEME
+    package = Path(generator.__file__).resolve().parent
+    installed = package / "themes" / DEFAULT_THEME  # where a wheel puts it
+    return installed if installed.is_dir() else package.parent / "themes" / DEFAULT_THEME
 
 
 def theme_dirs(root: Path, theme: str) -> list[Path]:
