@@ -1,8 +1,7 @@
 """`statusgen build`: load → validate → snapshot at `now` → render → write.
 
 Every output file is rendered into memory first; nothing is written until
-all of them exist, and the output folder is then replaced in one step, so a
-failed build never leaves a half-written site.
+all of them exist, so a failed build never touches the output folder.
 """
 
 from __future__ import annotations
@@ -60,31 +59,74 @@ def render_all(snap: Snapshot, root: Path) -> dict[str, bytes]:
     return dict(sorted(files.items()))
 
 
+def _write_order(rel: str) -> tuple:
+    # Assets before the pages that use them; the home page and 404 last.
+    return (0 if rel.startswith("static/") else 2 if rel in ("index.html", "404.html") else 1, rel)
+
+
 def write_tree(out: Path, files: dict[str, bytes]) -> None:
-    """Replace `out` with exactly `files`, swapping a fully written folder into place."""
+    """Make `out` hold exactly `files`.
+
+    A new folder is written aside and swapped into place in one step. An
+    existing one is updated in place, which is what keeps a rebuild of a long
+    history fast: unchanged files are left alone, each changed file is
+    replaced atomically (assets before the pages that use them, the home page
+    last), and files the build no longer makes are removed last of all.
+    """
     out = Path(out).resolve()
+    if out.is_dir():
+        _update_tree(out, files)
+        return
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
     try:
-        made = set()
-        for rel, data in files.items():
-            target = staging / rel
-            parent = target.parent
-            if parent not in made:
-                parent.mkdir(parents=True, exist_ok=True)
-                made.add(parent)
-            target.write_bytes(data)
+        _write_files(staging, files, sorted(files))
         os.chmod(staging, 0o755)
-        old = None
-        if out.exists():
-            old = out.with_name(f".{out.name}-old-{os.getpid()}")
-            out.rename(old)
         staging.rename(out)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def _write_files(folder: Path, files: dict[str, bytes], order) -> None:
+    made = set()
+    for rel in order:
+        target = folder / rel
+        if target.parent not in made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            made.add(target.parent)
+        target.write_bytes(files[rel])
+
+
+def _unchanged(path: Path, data: bytes) -> bool:
+    try:
+        return path.stat().st_size == len(data) and path.read_bytes() == data
+    except OSError:
+        return False
+
+
+def _update_tree(out: Path, files: dict[str, bytes]) -> None:
+    for rel in sorted(files, key=_write_order):
+        target = out / rel
+        if _unchanged(target, files[rel]):
+            continue
+        if target.is_dir():  # a folder where the build now puts a file
+            shutil.rmtree(target)
+        for parent in reversed(target.relative_to(out).parents[:-1]):
+            if (out / parent).is_file():  # a file where the build now needs a folder
+                (out / parent).unlink()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.tmp")
+        tmp.write_bytes(files[rel])
+        os.replace(tmp, target)
+    wanted = set(files)
+    for path in sorted(out.rglob("*"), reverse=True):  # children before their folders
+        rel = path.relative_to(out).as_posix()
+        if path.is_dir() and not path.is_symlink():
+            if not any(path.iterdir()):
+                path.rmdir()
+        elif rel not in wanted:
+            path.unlink()
 
 
 def build(root: Path, now: datetime, out: Path | None = None, cache: Path | None = None) -> BuildResult:
