@@ -4,9 +4,9 @@
 
 Writes a content set with N incidents (20 components, spread over 10 years,
 a few paragraphs and 3-5 updates each, about 10% maintenance) into a temp
-folder, then builds it `--runs` times, each in a fresh child process into an
-empty output folder, first cold (no Markdown cache) and then warm (with the
-cache an earlier build left), and prints the median wall times, the peak RSS
+folder, then builds it `--runs` times, each in a fresh child process, first
+cold (no Markdown cache, empty output folder) and then warm (a rebuild over
+the cache and output an earlier build left), and prints the median wall times, the peak RSS
 (build process plus its largest worker), the output's size and file count,
 and the home page's HTML+CSS size.
 
@@ -114,9 +114,10 @@ print(json.dumps({"seconds": elapsed, "files": result.files, "bytes": result.byt
 """
 
 
-def run_build(site: Path, out: Path, cache: Path | None = None) -> dict:
-    """One build in a fresh interpreter into an empty folder; wall time includes start-up and imports."""
-    shutil.rmtree(out, ignore_errors=True)
+def run_build(site: Path, out: Path, cache: Path | None = None, fresh: bool = True) -> dict:
+    """One build in a fresh interpreter; wall time includes start-up and imports."""
+    if fresh:
+        shutil.rmtree(out, ignore_errors=True)
     subprocess.run(["sync"], check=False)  # start each run without the last one's writes pending
     t = time.perf_counter()
     proc = subprocess.run(
@@ -152,14 +153,15 @@ def main(argv=None) -> int:
         out = args.out or Path(tmp) / "output"
         cache = Path(tmp) / "markdown-cache.sqlite"
         report = {"incidents": args.n}
-        # Cold: no cache, as on a fresh CI checkout. Warm: the Markdown cache of an
-        # earlier build is there, as with `serve`, a local rebuild or a cached CI folder.
+        # Cold: no cache and an empty output folder, as on a fresh CI checkout.
+        # Warm: a rebuild, with the Markdown cache and the output of an earlier
+        # build there, as with `serve`, a local rebuild or a CI job that caches them.
         for mode, cache_file in (("cold", None), ("warm", cache)):
             if cache_file:
                 run_build(site, out, cache_file)  # fill the cache
             runs = []
             for i in range(args.runs):
-                runs.append(run_build(site, out, cache_file))
+                runs.append(run_build(site, out, cache_file, fresh=mode == "cold"))
                 print(f"{mode} run {i + 1}: {runs[-1]['wall']:.2f}s", file=sys.stderr)
             walls = sorted(r["wall"] for r in runs)
             peak = max(r["self_rss_kb"] + r["workers_rss_kb"] for r in runs) / 1024
