@@ -235,7 +235,7 @@ def manifest_ahead(stored: Manifest | None, rules: str, writes, known: Mapping[s
 def manifest_after(rules: str, known: Mapping[str, Remote]) -> Manifest:
     """The manifest once every write and delete succeeded: exactly our objects, under today's rules."""
     ours = {k: r for k, r in known.items() if r.ours}
-    etags = {k: (r.etag, r.md5) for k, r in sorted(ours.items()) if r.md5 and r.etag != r.md5}
+    etags = {k: (r.etag, r.md5) for k, r in ours.items() if r.md5 and r.etag != r.md5}
     return Manifest(rules=rules, keys=frozenset(ours), etags=etags)
 
 
