@@ -7,7 +7,8 @@ a few paragraphs and 3-5 updates each, about 10% maintenance) into a temp
 folder, then builds it `--runs` times, each in a fresh child process, first
 cold (no Markdown cache, empty output folder) and then warm (a rebuild over
 the cache and output an earlier build left), and prints the median wall times, the peak RSS
-(build process plus its largest worker), the output's size and file count,
+(build process plus its largest worker) and the peak PSS of the process tree
+(shared pages counted once), the output's size and file count,
 and the home page's HTML+CSS size.
 
 Not part of the test suite: timings depend on the machine.
@@ -114,19 +115,43 @@ print(json.dumps({"seconds": elapsed, "files": result.files, "bytes": result.byt
 """
 
 
+def tree_pss_kb(pid: int) -> int:
+    """Proportional set size of a process and its descendants: shared pages counted once."""
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1])
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, ValueError):
+            pass  # the process ended between two reads
+    return total
+
+
 def run_build(site: Path, out: Path, cache: Path | None = None, fresh: bool = True) -> dict:
     """One build in a fresh interpreter; wall time includes start-up and imports."""
     if fresh:
         shutil.rmtree(out, ignore_errors=True)
     subprocess.run(["sync"], check=False)  # start each run without the last one's writes pending
     t = time.perf_counter()
-    proc = subprocess.run(
+    proc = subprocess.Popen(
         [sys.executable, "-c", CHILD, str(site), NOW.isoformat(), str(out), *([str(cache)] if cache else [])],
-        check=True, capture_output=True, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
+    peak_pss = 0
+    while proc.poll() is None:  # sample memory every 50 ms while it runs
+        peak_pss = max(peak_pss, tree_pss_kb(proc.pid))
+        time.sleep(0.05)
     wall = time.perf_counter() - t
-    info = json.loads(proc.stdout.strip().splitlines()[-1])
+    stdout, stderr = proc.communicate()
+    if proc.returncode:
+        raise SystemExit(f"build failed:\n{stderr}")
+    info = json.loads(stdout.strip().splitlines()[-1])
     info["wall"] = wall
+    info["pss_kb"] = peak_pss
     return info
 
 
@@ -171,6 +196,9 @@ def main(argv=None) -> int:
                 "median_build_s": round(statistics.median(r["seconds"] for r in runs), 2),
                 "peak_rss_mb": round(peak, 1),
                 "peak_rss_main_mb": round(max(r["self_rss_kb"] for r in runs) / 1024, 1),
+                # RSS counts pages that forked workers share with the build process in
+                # each of them; PSS, sampled every 50 ms, counts them once.
+                "peak_pss_tree_mb": round(max(r["pss_kb"] for r in runs) / 1024, 1),
             }
         html, css = home_size(out)
         report.update({
