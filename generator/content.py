@@ -28,7 +28,7 @@ from generator.model import (
     worst,
 )
 from generator.problems import Problems, did_you_mean
-from generator.settings import parse_site
+from generator.settings import check_keys, parse_site
 from generator.timestamps import UTC, TimestampError, parse_date, parse_timestamp
 from generator.yamlsource import YAMLSyntaxError, YList, YMap, load_yaml
 
@@ -82,10 +82,7 @@ def read_yaml(path: Path, rel: str, problems: Problems):
 
 
 def _component(item: YMap, rel: str, problems: Problems, seen: dict, group_id: str | None, position: int) -> Component | None:
-    for key in item:
-        if key not in COMPONENT_KEYS:
-            hint = did_you_mean(key, COMPONENT_KEYS)
-            problems.error(rel, *item.key_at(key), f'unknown key "{key}" in component{hint}')
+    check_keys(item, COMPONENT_KEYS, "component", rel, problems)
     cid = _slug(item, "id", rel, problems, seen)
     name = item.get("name")
     if not isinstance(name, str) or not name.strip():
@@ -138,17 +135,13 @@ def parse_catalog(data, rel: str, problems: Problems) -> Catalog:
         if not isinstance(item, YMap):
             problems.error(rel, *data.item_at(index), "each entry must be a component (id, name) or a group (group, id, components)")
             continue
-        for key, pos in item.duplicates:
-            problems.error(rel, *pos, f'"{key}" is given twice')
         position = len(entries) + 1
         if "group" not in item and "components" not in item:
             component = _component(item, rel, problems, seen, None, position)
             if component:
                 entries.append(component)
             continue
-        for key in item:
-            if key not in GROUP_KEYS:
-                problems.error(rel, *item.key_at(key), f'unknown key "{key}" in group{did_you_mean(key, GROUP_KEYS)}')
+        check_keys(item, GROUP_KEYS, "group", rel, problems)
         gid = _slug(item, "id", rel, problems, seen)
         name = item.get("group")
         if not isinstance(name, str) or not name.strip():
@@ -329,11 +322,7 @@ def parse_incident(text: str, iid: str, rel: str, site: Site, catalog: Catalog, 
     if not isinstance(front, YMap):
         problems.error(rel, *getattr(front, "pos", (front_line, 1)), "front matter must be a mapping of keys such as title and components")
         return None
-    for key in front:
-        if key not in INCIDENT_KEYS:
-            problems.error(rel, *front.key_at(key), f'unknown key "{key}"{did_you_mean(key, INCIDENT_KEYS)}')
-    for key, pos in front.duplicates:
-        problems.error(rel, *pos, f'"{key}" is given twice')
+    check_keys(front, INCIDENT_KEYS, "", rel, problems)
     errors_before = len(problems.errors)
 
     title = front.get("title")

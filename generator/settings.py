@@ -62,13 +62,15 @@ def parse_avoid(text: str) -> AvoidRule:
     return AvoidRule(days=days, start=start, end=end, text=text.strip())
 
 
-def _check_keys(data: YMap, known, where: str, path: str, problems: Problems) -> None:
+def check_keys(data: YMap, known, where: str, path: str, problems: Problems) -> None:
+    """Report keys that are not in `known` (with a did-you-mean) and keys given twice."""
+    suffix = f" in {where}" if where else ""
     for key in data:
         if key not in known:
             line, col = data.key_at(key)
-            problems.error(path, line, col, f'unknown key "{key}" in {where}{did_you_mean(key, known)}')
+            problems.error(path, line, col, f'unknown key "{key}"{suffix}{did_you_mean(key, known)}')
     for key, (line, col) in data.duplicates:
-        problems.error(path, line, col, f'"{key}" is given twice in {where}')
+        problems.error(path, line, col, f'"{key}" is given twice{suffix}')
 
 
 def _text(data: YMap, key: str, path: str, problems: Problems, required: bool = False, default=None):
@@ -96,7 +98,7 @@ def _parse_deploy(value, path: str, problems: Problems) -> tuple[DeployTarget, .
         if not isinstance(item, YMap):
             problems.error(path, line, col, "a deploy target must be a mapping with name and bucket")
             continue
-        _check_keys(item, DEPLOY_KEYS, "a deploy target", path, problems)
+        check_keys(item, DEPLOY_KEYS, "a deploy target", path, problems)
         fields = {}
         for key in DEPLOY_KEYS:
             if item.get(key) is not None:
@@ -125,7 +127,7 @@ def _parse_policy(value, path: str, problems: Problems) -> Policy:
         line, col = getattr(value, "pos", (1, 1))
         problems.error(path, line, col, '"policy" must be a mapping with maintenance_notice and avoid')
         return Policy(avoid=tuple(parse_avoid(a) for a in DEFAULT_AVOID))
-    _check_keys(value, POLICY_KEYS, "policy", path, problems)
+    check_keys(value, POLICY_KEYS, "policy", path, problems)
     notice = timedelta(hours=48)
     given = value.get("maintenance_notice")
     if isinstance(given, (int, float)) and not isinstance(given, bool):
@@ -161,7 +163,7 @@ def parse_site(data, path: str, problems: Problems) -> Site | None:
     if not isinstance(data, YMap):
         problems.error(path, *getattr(data, "pos", (1, 1)), "site settings must be a mapping of keys such as title and url")
         return None
-    _check_keys(data, SITE_KEYS, "site settings", path, problems)
+    check_keys(data, SITE_KEYS, "site settings", path, problems)
     title = _text(data, "title", path, problems, required=True, default="Status")
     url = _text(data, "url", path, problems, required=True, default="https://example.invalid/")
     if url and not re.match(r"^https?://[^/\s]+(/\S*)?$", url):
