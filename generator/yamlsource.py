@@ -111,30 +111,30 @@ for _cls in {_Loader, _FastLoader}:
     _cls.add_constructor("tag:yaml.org,2002:seq", _construct_list)
 
 
+def _load_with(cls, text: str, line_offset: int):
+    loader = cls(text)  # may raise: the reader checks the characters first
+    try:
+        loader.line_offset = line_offset
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
+
+
 def load_yaml(text: str, line_offset: int = 0):
     """Load one YAML document; raise YAMLSyntaxError with a 1-based position."""
     if _FastLoader is not _Loader:
-        loader = None
         try:
-            loader = _FastLoader(text)
-            loader.line_offset = line_offset
-            return loader.get_single_data()
+            return _load_with(_FastLoader, text, line_offset)
         except YAMLSyntaxError:
             raise
         except Exception:  # noqa: BLE001 - any failure: the careful parser below explains it
             pass
-        finally:
-            if loader is not None:
-                loader.dispose()
     return _load_carefully(text, line_offset)
 
 
 def _load_carefully(text: str, line_offset: int):
-    loader = None
     try:
-        loader = _Loader(text)
-        loader.line_offset = line_offset
-        return loader.get_single_data()
+        return _load_with(_Loader, text, line_offset)
     except YAMLSyntaxError:
         raise
     except yaml.reader.ReaderError as exc:
@@ -155,6 +155,3 @@ def _load_carefully(text: str, line_offset: int):
         raise YAMLSyntaxError(f"YAML error: {' '.join(str(exc).split())}", 1 + line_offset, 1) from None
     except (ValueError, TypeError, OverflowError, RecursionError, AttributeError) as exc:
         raise YAMLSyntaxError(f"YAML value error: {' '.join(str(exc).split())}", 1 + line_offset, 1) from None
-    finally:
-        if loader is not None:
-            loader.dispose()
