@@ -6,6 +6,7 @@ all of them exist, so a failed build never touches the output folder.
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import tempfile
@@ -135,7 +136,18 @@ def build(root: Path, now: datetime, out: Path | None = None, cache: Path | None
     `cache` names a file that keeps rendered Markdown between builds, keyed by
     its source text; the output is the same with or without it.
     """
-    root = Path(root)
+    was_enabled = gc.isenabled()
+    # A build makes millions of objects that all live until it ends; the cyclic
+    # collector would walk them again and again, which grows faster than the history.
+    gc.disable()
+    try:
+        return _build(Path(root), now, out, cache)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _build(root: Path, now: datetime, out: Path | None, cache: Path | None) -> BuildResult:
     out = Path(out) if out else root / "output"
     content, problems = load(root, now)
     if content is None or problems.errors:

@@ -33,7 +33,11 @@ from generator.timestamps import UTC, format_duration, isoformat
 
 HISTORY_PER_PAGE = 50
 RECENT_DAYS = 7
-RECENT_MAX = 20
+RECENT_MAX = 10
+# The home page shows a tooltip on each uptime day with events while they fit
+# in this many; past it (a very busy history) the bars stay bare and the
+# component pages carry the days, so the home page stays small.
+DAY_TITLES_MAX = 400
 COMPONENT_EVENTS_MAX = 50
 DEFAULT_THEME = "default"
 # Paths written by other producers (feeds, calendar, API, badges); the pages link to them.
@@ -230,7 +234,7 @@ def recent_events(snap: Snapshot) -> list[EventState]:
         if (state.ended or state.began) >= since:
             found.append(state)
     found.sort(key=lambda s: (s.began, s.id), reverse=True)
-    return found[:RECENT_MAX]
+    return found
 
 
 def history_pages(events: list[EventState]) -> list[list[tuple[str, list[EventState]]]]:
@@ -414,14 +418,19 @@ class Renderer:
         for name, (hashed, data) in self.static.items():
             files[hashed] = data
 
+        recent = recent_events(snap)
+        recent_more = max(0, len(recent) - RECENT_MAX)
+        recent = recent[:RECENT_MAX]
         files["index.html"] = self.render(
             "index.html", "", self.site.title,
             active=snap.active_incidents,
             in_progress=snap.active_maintenances,
             upcoming=snap.upcoming_maintenances,
             entries=catalog_views(snap, self.views),
-            recent=recent_events(snap),
+            recent=recent,
+            recent_more=recent_more,
             recent_days=RECENT_DAYS,
+            day_titles=sum(1 for v in self.views.values() if v.visible for d in v.bar if d.anchor) <= DAY_TITLES_MAX,
             refresh=bool(snap.active_incidents),
         )
         files.update(self.incident_pages(list(snap.events)))

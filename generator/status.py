@@ -279,7 +279,9 @@ class Snapshot:
 
     def uptime(self, component: Component) -> Uptime:
         weights = self.content.site.uptime_weights
-        windows = self._by_component.get(component.id, ())
+        period_start = self.day_bounds(self.uptime_days[0])[0]
+        # Only windows that reach into the period: the rest of a long history never matters here.
+        windows = [w for w in self._by_component.get(component.id, ()) if w.end is None or w.end > period_start]
         days_out = []
         for day in self.uptime_days:
             lo, hi = self.day_bounds(day)
