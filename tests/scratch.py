@@ -41,3 +41,18 @@ def load_site(root: Path, incidents: dict[str, str], **kwargs):
     content, problems = load(write_site(root, incidents, **kwargs))
     assert not problems.errors, [p.format_text() for p in problems.errors]
     return content
+
+
+def resolved_incidents(count: int, component: str = "web") -> dict[str, str]:
+    """`count` short resolved incidents, 13 hours apart from 2026-10-01, oldest first."""
+    from datetime import datetime, timedelta
+
+    incidents = {}
+    for n in range(count):
+        start = datetime(2026, 10, 1) + timedelta(hours=13 * n)
+        incidents[f"i{n:02d}"] = (
+            f"---\ntitle: Incident {n}\ncomponents: {{{component}: degraded_performance}}\n---\n"
+            f"## {start + timedelta(minutes=30):%Y-%m-%d %H:%M} UTC — Resolved\nok\n"
+            f"## {start:%Y-%m-%d %H:%M} UTC — Investigating\nslow\n"
+        )
+    return incidents

@@ -17,7 +17,7 @@ from generator.api import EARLIEST, component_id, incident_id, render_api, short
 from generator.content import load
 from generator.status import snapshot
 from tests.conftest import FIXED_NOW, ROOT
-from tests.scratch import write_site
+from tests.scratch import resolved_incidents, write_site
 
 SCHEMA = json.loads((Path(__file__).parent / "schemas" / "statuspage-v2.json").read_text())
 SAMPLES = Path("/work/shared/statuspage-samples")
@@ -312,19 +312,7 @@ def test_empty_site_has_every_key_and_no_clock(tmp_path):
 
 
 def test_recent_lists_keep_fifty(tmp_path):
-    incidents = {
-        f"i{n:02d}": f"""
-            ---
-            title: Incident {n}
-            components: {{web: degraded_performance}}
-            ---
-            ## 2026-10-{n % 28 + 1:02d} {n % 24:02d}:30 UTC — Resolved
-            ok
-            ## 2026-10-{n % 28 + 1:02d} {n % 24:02d}:00 UTC — Investigating
-            slow
-        """
-        for n in range(55)
-    }
+    incidents = resolved_incidents(55)
     files = api_files(write_site(tmp_path, incidents), NOW)
     listed = files["api/v2/incidents.json"]["incidents"]
     assert len(listed) == 50

@@ -14,7 +14,7 @@ from generator.content import load
 from generator.feeds import render_feeds
 from generator.status import snapshot
 from tests.conftest import FIXED_NOW, ROOT
-from tests.scratch import write_site
+from tests.scratch import resolved_incidents, write_site
 
 RFC822 = re.compile(r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}$")
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
@@ -179,19 +179,7 @@ def test_empty_component_feed_is_valid_and_dated_from_content(scratch_feeds):
 
 
 def test_newest_fifty(tmp_path):
-    incidents = {
-        f"i{n:02d}": f"""
-            ---
-            title: Incident {n}
-            components: {{web: degraded_performance}}
-            ---
-            ## 2026-10-{n + 1:02d} 10:30 UTC — Resolved
-            ok
-            ## 2026-10-{n + 1:02d} 10:00 UTC — Investigating
-            slow
-        """
-        for n in range(28)
-    }
+    incidents = resolved_incidents(28)
     feed = parse(feeds_of(write_site(tmp_path, incidents), NOW)["history.rss"])
     assert len(feed.entries) == 50
     assert feed.entries[0].title == "[Resolved] Incident 27"
