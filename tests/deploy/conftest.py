@@ -349,3 +349,36 @@ def assert_bucket_equals_build(endpoint: str, bucket: str, folder: Path, prefix:
         assert cc == cache_control(rel), rel
         assert meta.get("published-by") == "statusgen", rel
         assert not encoding, (rel, encoding)  # no aws-chunked left behind
+
+
+def check_n_changed_files_are_n_puts(endpoint: str, tmp_path: Path, changed_prefix: str) -> None:
+    """Counted by a proxy in front of the server: every PUT request, the manifest's included.
+
+    Full push: every file plus the manifest; no change: the listing and the
+    manifest only; ten changed files: exactly ten PUTs (plus the HEADs that
+    check a changed ETag against our stored MD5).
+    """
+    proxy = FaultProxy(endpoint, every=0)
+    try:
+        bucket = new_bucket(endpoint)
+        files = synthetic_site("v1", n_incidents=12)
+        folder = write_site(tmp_path / "out", files)
+        t = target(bucket, proxy.url, prefix="status")
+
+        def deploy_all():
+            return [e for e in publish.deploy(folder, [t], publish.Options()) if e.kind == "result"]
+
+        deploy_all()
+        assert proxy.take()["PUT"] == len(files) + 1
+        deploy_all()
+        assert proxy.take() == {"GET": 2}  # one listing page, the manifest
+        pages = sorted(k for k in files if k.startswith(changed_prefix))[:10]
+        write_site(folder, {**files, **{k: files[k] + " changed" for k in pages}})
+        results = deploy_all()
+        assert proxy.take() == {"GET": 2, "HEAD": 10, "PUT": 10}
+        assert results[0].text.startswith("primary: 10 uploaded, 0 headers updated, 0 deleted")
+        assert_bucket_equals_build(endpoint, bucket, folder, "status")
+        deploy_all()
+        assert proxy.take() == {"GET": 2}
+    finally:
+        proxy.close()

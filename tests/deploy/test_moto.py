@@ -9,6 +9,7 @@ import pytest
 
 from generator.publish import Options, deploy
 from tests.deploy.conftest import (
+    check_n_changed_files_are_n_puts,
     Counter, FaultProxy, assert_bucket_equals_build, bucket_state, client, counting, new_bucket, synthetic_site, target,
     write_site,
 )
@@ -54,27 +55,7 @@ def test_deploy_then_redeploy_then_one_change(moto_url, tmp_path):
 
 
 def test_n_changed_files_are_exactly_n_puts_on_the_wire(moto_url, tmp_path):
-    """Counted by a proxy in front of the server: every PUT request, the manifest's included."""
-    proxy = FaultProxy(moto_url, every=0)
-    try:
-        bucket = new_bucket(moto_url)
-        files = synthetic_site("v1", n_incidents=12)
-        folder = write_site(tmp_path / "out", files)
-        t = target(bucket, proxy.url, prefix="status")
-        run(folder, [t])
-        assert proxy.take()["PUT"] == len(files) + 1
-        run(folder, [t])
-        assert proxy.take() == {"GET": 2}  # one listing page, the manifest
-        pages = sorted(k for k in files if k.startswith("components/"))[:10]
-        write_site(folder, {**files, **{k: files[k] + " changed" for k in pages}})
-        events, _ = run(folder, [t])
-        assert proxy.take() == {"GET": 2, "HEAD": 10, "PUT": 10}
-        assert results(events)[0].text.startswith("primary: 10 uploaded, 0 headers updated, 0 deleted")
-        assert_bucket_equals_build(moto_url, bucket, folder, "status")
-        run(folder, [t])
-        assert proxy.take() == {"GET": 2}
-    finally:
-        proxy.close()
+    check_n_changed_files_are_n_puts(moto_url, tmp_path, "components/")
 
 
 def test_header_only_change_is_a_copy(moto_url, tmp_path):
@@ -274,8 +255,6 @@ def test_a_new_page_killed_before_the_manifest_then_dropped_is_still_deleted(mot
 
 
 def test_faults_are_retried_and_the_deploy_converges(moto_url, tmp_path):
-    from tests.deploy.conftest import FaultProxy
-
     proxy = FaultProxy(moto_url, every=3)
     try:
         bucket = new_bucket(moto_url)

@@ -11,6 +11,7 @@ import pytest
 
 from generator.publish import Options, deploy
 from tests.deploy.conftest import (
+    check_n_changed_files_are_n_puts,
     KEY_ID, Counter, FaultProxy, assert_bucket_equals_build, bucket_state, client, counting, new_bucket,
     synthetic_site, target, write_site,
 )
@@ -52,27 +53,7 @@ def test_bucket_equals_build_then_no_puts_then_only_changed_pages(endpoint, tmp_
 
 
 def test_n_changed_files_are_exactly_n_puts_on_the_wire(seaweed, tmp_path):
-    """Counted by a proxy in front of SeaweedFS: every PUT request, the manifest's included."""
-    proxy = FaultProxy(seaweed.http_url, every=0)
-    try:
-        bucket = new_bucket(seaweed.http_url)
-        files = synthetic_site("v1", n_incidents=12)
-        folder = write_site(tmp_path / "out", files)
-        t = target(bucket, proxy.url, prefix="status")
-        run(folder, [t])
-        assert proxy.take()["PUT"] == len(files) + 1
-        run(folder, [t])
-        assert proxy.take() == {"GET": 2}  # one listing page, the manifest
-        pages = sorted(k for k in files if k.startswith("incidents/"))[:10]
-        write_site(folder, {**files, **{k: files[k] + " changed" for k in pages}})
-        results, _, _ = run(folder, [t])
-        assert proxy.take() == {"GET": 2, "HEAD": 10, "PUT": 10}
-        assert results[0].text.startswith("primary: 10 uploaded, 0 headers updated, 0 deleted")
-        assert_bucket_equals_build(seaweed.http_url, bucket, folder, "status")
-        run(folder, [t])
-        assert proxy.take() == {"GET": 2}
-    finally:
-        proxy.close()
+    check_n_changed_files_are_n_puts(seaweed.http_url, tmp_path, "incidents/")
 
 
 def test_header_only_change_uses_copy(endpoint, tmp_path):
