@@ -400,6 +400,7 @@ def parse_incident(text: str, iid: str, rel: str, site: Site, catalog: Catalog, 
         emergency=emergency,
         impact_given=impact_given,
         path=rel,
+        start_line=front.value_at("start")[0] if "start" in front else 1,
     )
 
 

@@ -187,6 +187,7 @@ class Incident:
     emergency: bool = False
     impact_given: bool = False
     path: str = ""
+    start_line: int = 1  # where `start:` is written, for problems about the window
 
     @property
     def is_maintenance(self) -> bool:

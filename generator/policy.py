@@ -106,7 +106,7 @@ def review(content: Content, now: datetime, problems: Problems) -> None:
             continue
         for clash in _first_per_rule(clashes(incident.start, incident.end, policy.avoid, tz)):
             problems.warn(
-                incident.path, 1, 1,
+                incident.path, incident.start_line, 1,
                 f"maintenance window {_fmt_window(incident.start, incident.end, tz)} falls in an avoided time "
                 f'("{clash.rule.text}", {tz.key}); the policy keeps maintenance clear of: '
                 + ", ".join(r.text for r in policy.avoid),

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import click
 import jinja2
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 import generator
 from generator.markup import to_html

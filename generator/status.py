@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
 
-from generator.model import IMPACTS, SEVERITY, Component, Content, Group, Incident, Update, worst
+from generator.model import IMPACTS, Component, Content, Group, Incident, Update, worst
 from generator.timestamps import UTC
 
 INDICATOR_DESCRIPTIONS = {

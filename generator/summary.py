@@ -17,7 +17,7 @@ from pathlib import Path
 
 from generator.content import load
 from generator.model import COMPONENT_STATUS_LABELS, STATUS_LABELS, Content, Group, Update
-from generator.policy import announced_at, human_duration
+from generator.policy import human_duration, notice_given
 from generator.problems import Problems
 from generator.status import EventState, Snapshot
 from generator.timestamps import UTC
@@ -125,13 +125,13 @@ def diff(before: Content | None, after: Content, now: datetime) -> Changes:
         if was is None:
             if state.status != "cancelled":
                 changes.maintenance.append(MaintenanceChange(
-                    "announced", state, _notice(state), state.incident.start - now))
+                    "announced", state, notice_given(state.incident), state.incident.start - now))
             continue
         if state.status == "cancelled" and was.status != "cancelled":
             changes.maintenance.append(MaintenanceChange("cancelled", state))
         elif (was.incident.start, was.incident.end) != window:
             changes.maintenance.append(MaintenanceChange(
-                "rescheduled", state, _notice(state), state.incident.start - now,
+                "rescheduled", state, notice_given(state.incident), state.incident.start - now,
                 old_window=(was.incident.start, was.incident.end)))
         if fresh or was.status != state.status:
             changes.events.append(EventChange("updated", state, was.status))
@@ -150,11 +150,6 @@ def diff(before: Content | None, after: Content, now: datetime) -> Changes:
     changes.feed.sort(key=lambda e: (e.update.at, e.incident_id), reverse=True)  # as a feed lists them
     changes.later.sort(key=lambda e: (e.update.at, e.incident_id))
     return changes
-
-
-def _notice(state: EventState) -> timedelta | None:
-    at = announced_at(state.incident)
-    return None if at is None else state.incident.start - at
 
 
 # --- Markdown ----------------------------------------------------------------------

@@ -6,7 +6,6 @@ import shutil
 from pathlib import Path
 
 import click
-import pytest
 from click.testing import CliRunner
 
 from generator import __version__

@@ -126,7 +126,7 @@ def test_short_notice_message_says_what_was_given_and_asked(tmp_path):
 def test_avoided_time_message(tmp_path):
     root = make_site(tmp_path, {"m": maintenance("2026-12-04 16:00", "2026-12-04 17:00", "2026-11-20 09:00 — Scheduled")})
     assert problems_at(root, utc(2026, 11, 26, 12)) == [
-        'content/incidents/m.md:1:1: warning: maintenance window Fri 2026-12-04 16:00–17:00 CET falls in an avoided '
+        'content/incidents/m.md:5:1: warning: maintenance window Fri 2026-12-04 16:00–17:00 CET falls in an avoided '
         'time ("Friday after 15:00", Europe/Berlin); the policy keeps maintenance clear of: Monday, Friday after 15:00',
     ]
 
