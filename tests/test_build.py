@@ -34,3 +34,45 @@ def test_file_and_folder_swap_places(tmp_path):
     write_tree(out, {"x": b"file", "y/index.html": b"page"})
     write_tree(out, {"x/index.html": b"now a folder", "y": b"now a file"})
     assert tree(out) == {"x/index.html": b"now a folder", "y": b"now a file"}
+
+
+def test_markdown_cache_and_parallel_rendering_change_nothing(tmp_path, monkeypatch):
+    import gc
+    import sqlite3
+
+    from generator import markup
+    from generator.build import build
+    from tests.conftest import FIXED_NOW, ROOT
+
+    plain = build(ROOT, FIXED_NOW, tmp_path / "plain").out
+    markup._HTML.clear()
+    monkeypatch.setattr(markup, "PARALLEL_MIN", 1)  # the forked pool, even for the small demo
+    cache = tmp_path / "cache" / "markdown.sqlite"
+    cold = build(ROOT, FIXED_NOW, tmp_path / "cold", cache=cache).out
+    assert cache.is_file()
+    with sqlite3.connect(cache) as db:
+        cached = dict(db.execute("SELECT source, html FROM html"))
+    assert cached and all(markup._HTML[source] == html for source, html in cached.items())
+    markup._HTML.clear()
+    warm = build(ROOT, FIXED_NOW, tmp_path / "warm", cache=cache).out
+    assert tree(plain) == tree(cold) == tree(warm)
+    assert gc.isenabled()  # switched off during a build only
+
+
+def test_an_unreadable_or_foreign_cache_is_a_cold_start(tmp_path):
+    import sqlite3
+
+    from generator import markup
+
+    bad = tmp_path / "bad.sqlite"
+    bad.write_bytes(b"not a database")
+    markup.load_cache(bad)  # no error
+    other = tmp_path / "other.sqlite"
+    with sqlite3.connect(other) as db:
+        db.executescript("CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT);"
+                         "CREATE TABLE html (source TEXT PRIMARY KEY, html TEXT);")
+        db.execute("INSERT INTO meta VALUES ('key', 'another renderer')")
+        db.execute("INSERT INTO html VALUES ('**x**', '<p>poisoned</p>')")
+    markup._HTML.pop("**x**", None)
+    markup.load_cache(other)
+    assert markup.to_html("**x**") == "<p><strong>x</strong></p>"
