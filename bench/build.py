@@ -1,15 +1,21 @@
 """Benchmark a full `statusgen build` on synthetic history.
 
-    /work/venv/bin/python bench/build.py 10000 [--runs 3] [--keep DIR]
+    /work/venv/bin/python bench/build.py 10000 [--runs 3] [--mode cold|warm|both] [--keep DIR]
 
 Writes a content set with N incidents (20 components, spread over 10 years,
 a few paragraphs and 3-5 updates each, about 10% maintenance) into a temp
 folder, then builds it `--runs` times, each in a fresh child process, first
 cold (no Markdown cache, empty output folder) and then warm (a rebuild over
-the cache and output an earlier build left), and prints the median wall times, the peak RSS
-(build process plus its largest worker) and the peak PSS of the process tree
-(shared pages counted once), the output's size and file count,
-and the home page's HTML+CSS size.
+the cache and output an earlier build left), and prints the median wall
+times, the peak RSS (build process plus its largest worker), the output's
+size and file count, and the home page's HTML+CSS size. One more, untimed
+build per mode samples the peak PSS of the whole process tree (shared pages
+counted once).
+
+Run it on a quiet disk: for some minutes after many files are deleted, ext4
+creates new ones several times slower (its inode allocator steps over the
+recently freed inodes one by one), so a bench started right after another
+one, or after `rm -rf` of a large tree, measures the disk's hangover.
 
 Not part of the test suite: timings depend on the machine.
 """
@@ -131,10 +137,31 @@ def tree_pss_kb(pid: int) -> int:
     return total
 
 
-def run_build(site: Path, out: Path, cache: Path | None = None, fresh: bool = True) -> dict:
-    """One build in a fresh interpreter; wall time includes start-up and imports."""
+def set_aside(out: Path) -> None:
+    """Move an earlier output out of the way; `discard_set_aside` deletes it after the timed runs.
+
+    Deleting 20,000 files just before a build would slow the build itself: for
+    a minute after a mass delete, ext4 skips the freed inodes one by one on each
+    new file (`recently_deleted` in its inode allocator), which tripled the
+    file-writing time here. A fresh CI checkout has no such history.
+    """
+    if out.exists():
+        out.rename(out.with_name(f".{out.name}-set-aside-{time.monotonic_ns()}"))
+
+
+def discard_set_aside(out: Path) -> None:
+    for old in out.parent.glob(f".{out.name}-set-aside-*"):
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def run_build(site: Path, out: Path, cache: Path | None = None, fresh: bool = True, sample: bool = False) -> dict:
+    """One build in a fresh interpreter; wall time includes start-up and imports.
+
+    With `sample`, the process tree's PSS is read every 50 ms; reading it costs
+    CPU the build would otherwise have, so timed runs do not sample.
+    """
     if fresh:
-        shutil.rmtree(out, ignore_errors=True)
+        set_aside(out)
     subprocess.run(["sync"], check=False)  # start each run without the last one's writes pending
     t = time.perf_counter()
     proc = subprocess.Popen(
@@ -142,11 +169,11 @@ def run_build(site: Path, out: Path, cache: Path | None = None, fresh: bool = Tr
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     peak_pss = 0
-    while proc.poll() is None:  # sample memory every 50 ms while it runs
+    while sample and proc.poll() is None:  # sample memory every 50 ms while it runs
         peak_pss = max(peak_pss, tree_pss_kb(proc.pid))
         time.sleep(0.05)
-    wall = time.perf_counter() - t
     stdout, stderr = proc.communicate()
+    wall = time.perf_counter() - t
     if proc.returncode:
         raise SystemExit(f"build failed:\n{stderr}")
     info = json.loads(stdout.strip().splitlines()[-1])
@@ -166,6 +193,7 @@ def main(argv=None) -> int:
     parser.add_argument("n", type=int, help="number of incidents")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--keep", type=Path, help="write the content set here and keep it")
+    parser.add_argument("--mode", choices=("cold", "warm", "both"), default="both")
     parser.add_argument("--out", type=Path, help="build into this folder (e.g. on /dev/shm, to leave the disk out)")
     args = parser.parse_args(argv)
 
@@ -181,25 +209,31 @@ def main(argv=None) -> int:
         # Cold: no cache and an empty output folder, as on a fresh CI checkout.
         # Warm: a rebuild, with the Markdown cache and the output of an earlier
         # build there, as with `serve`, a local rebuild or a CI job that caches them.
-        for mode, cache_file in (("cold", None), ("warm", cache)):
-            if cache_file:
-                run_build(site, out, cache_file)  # fill the cache
-            runs = []
-            for i in range(args.runs):
-                runs.append(run_build(site, out, cache_file, fresh=mode == "cold"))
-                print(f"{mode} run {i + 1}: {runs[-1]['wall']:.2f}s", file=sys.stderr)
-            walls = sorted(r["wall"] for r in runs)
-            peak = max(r["self_rss_kb"] + r["workers_rss_kb"] for r in runs) / 1024
-            report[mode] = {
-                "median_wall_s": round(statistics.median(walls), 2),
-                "runs_s": [round(w, 2) for w in walls],
-                "median_build_s": round(statistics.median(r["seconds"] for r in runs), 2),
-                "peak_rss_mb": round(peak, 1),
-                "peak_rss_main_mb": round(max(r["self_rss_kb"] for r in runs) / 1024, 1),
-                # RSS counts pages that forked workers share with the build process in
-                # each of them; PSS, sampled every 50 ms, counts them once.
-                "peak_pss_tree_mb": round(max(r["pss_kb"] for r in runs) / 1024, 1),
-            }
+        try:
+            for mode, cache_file in (("cold", None), ("warm", cache)):
+                if args.mode not in (mode, "both"):
+                    continue
+                if cache_file:
+                    run_build(site, out, cache_file)  # fill the cache
+                runs = []
+                for i in range(args.runs):
+                    runs.append(run_build(site, out, cache_file, fresh=mode == "cold"))
+                    print(f"{mode} run {i + 1}: {runs[-1]['wall']:.2f}s", file=sys.stderr)
+                walls = sorted(r["wall"] for r in runs)
+                memory = run_build(site, out, cache_file, fresh=mode == "cold", sample=True)  # untimed
+                peak = max(r["self_rss_kb"] + r["workers_rss_kb"] for r in runs) / 1024
+                report[mode] = {
+                    "median_wall_s": round(statistics.median(walls), 2),
+                    "runs_s": [round(w, 2) for w in walls],
+                    "median_build_s": round(statistics.median(r["seconds"] for r in runs), 2),
+                    "peak_rss_mb": round(peak, 1),
+                    "peak_rss_main_mb": round(max(r["self_rss_kb"] for r in runs) / 1024, 1),
+                    # RSS counts pages that forked workers share with the build process in
+                    # each of them; PSS, sampled every 50 ms, counts them once.
+                    "peak_pss_tree_mb": round(memory["pss_kb"] / 1024, 1),
+                }
+        finally:
+            discard_set_aside(out)
         html, css = home_size(out)
         report.update({
             "output_mb": round(runs[-1]["bytes"] / 1e6, 1),

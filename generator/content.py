@@ -11,6 +11,7 @@ import re
 from datetime import datetime
 from pathlib import Path
 
+from generator import workers
 from generator.model import (
     IMPACT_OF_STATUS,
     IMPACTS,
@@ -405,31 +406,46 @@ def parse_incident(text: str, iid: str, rel: str, site: Site, catalog: Catalog, 
 
 
 def load_incidents(folder: Path, root: Path, site: Site, catalog: Catalog, problems: Problems) -> list[Incident]:
-    incidents = []
     if not folder.is_dir():
-        return incidents
-    for path in sorted(folder.iterdir()):
+        return []
+    files = []
+    for path in sorted(folder.iterdir(), key=lambda p: p.name):  # names sort faster than Paths
         if path.name.startswith(".") or path.is_dir():
             continue
         rel = path.relative_to(root).as_posix()
         if path.suffix != ".md":
             problems.warn(rel, 1, 1, "ignored: incident files must end in .md")
             continue
-        iid = path.stem
-        if not SLUG.fullmatch(iid):
+        if not SLUG.fullmatch(path.stem):
             problems.error(rel, 1, 1, f'file name "{path.name}" is not a valid id: use lowercase letters, digits and hyphens, like 2026-11-26-api-errors.md')
             continue
-        text = read_text(path, rel, problems)
-        if text is None:
-            continue
-        try:
-            incident = parse_incident(text, iid, rel, site, catalog, problems)
-        except (RecursionError, MemoryError):
-            problems.error(rel, 1, 1, "file is too deeply nested or too large to read")
-            continue
+        files.append((path, rel))
+
+    def parse_files(chunk) -> list[tuple[Incident | None, list]]:
+        results = []
+        for path, rel in chunk:
+            found = Problems()
+            results.append((_parse_file(path, rel, site, catalog, found), found.items))
+        return results
+
+    # Each file stands alone, so a long history is parsed on every core.
+    incidents = []
+    for incident, found in workers.map_chunks(parse_files, files):
+        problems.items.extend(found)
         if incident:
             incidents.append(incident)
     return incidents
+
+
+def _parse_file(path: Path, rel: str, site: Site, catalog: Catalog, problems: Problems) -> Incident | None:
+    text = read_text(path, rel, problems)
+    if text is None:
+        return None
+    try:
+        return parse_incident(text, path.stem, rel, site, catalog, problems)
+    except (RecursionError, MemoryError):
+        problems.error(rel, 1, 1, "file is too deeply nested or too large to read")
+        return None
 
 
 def review(content: Content, now: datetime, problems: Problems) -> None:

@@ -7,7 +7,6 @@ status page, in a feed reader or in the embed banner.
 from __future__ import annotations
 
 import html
-import multiprocessing
 import os
 import re
 import sqlite3
@@ -17,6 +16,8 @@ from pathlib import Path
 
 import markdown
 import nh3
+
+from generator import workers
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "details", "dl", "dt", "em",
@@ -41,7 +42,6 @@ _TAG = re.compile(r"""<(?:[^>"']|"[^"]*"|'[^']*')*>""")
 # Rendered HTML by Markdown source. Pages, feeds and the API of a build share it,
 # and `serve` keeps it across rebuilds; it grows only with the content.
 _HTML: dict[str, str] = {}
-PARALLEL_MIN = 2000  # below this many new texts, forking workers costs more than it saves
 
 
 def _convert(text: str) -> str:
@@ -69,19 +69,11 @@ def prerender(texts) -> int:
     """Render many texts ahead of use, on every core when there are enough of them.
 
     Python-Markdown is the slowest step of a large build and each text is
-    independent, so a forked pool of workers shares the work. Returns how
-    many texts had to be rendered.
+    independent, so forked workers share the work. Returns how many texts
+    had to be rendered.
     """
     todo = sorted({t for t in texts if t not in _HTML})
-    workers = min(os.cpu_count() or 1, 8)
-    if len(todo) < PARALLEL_MIN or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        for text in todo:
-            to_html(text)
-        return len(todo)
-    chunks = [todo[k::workers] for k in range(workers)]
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        for chunk, results in zip(chunks, pool.map(_convert_many, chunks)):
-            _HTML.update(zip(chunk, results))
+    _HTML.update(zip(todo, workers.map_chunks(_convert_many, todo)))
     return len(todo)
 
 

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import multiprocessing
-import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -26,6 +24,7 @@ import jinja2
 from markupsafe import Markup
 
 import generator
+from generator import workers
 from generator.markup import to_html
 from generator.model import COMPONENT_STATUS_LABELS, Component, Group
 from generator.status import DayUptime, EventState, Snapshot, Uptime
@@ -63,7 +62,7 @@ DAY_CLASSES = {
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
                "September", "October", "November", "December")
-PARALLEL_MIN = 500
+PARALLEL_MIN = 500  # incident pages: below this many, forking workers costs more than it saves
 
 
 class ThemeError(click.ClickException):
@@ -398,19 +397,11 @@ class Renderer:
         return path + "index.html", self.render("incident.html", path, state.incident.title, **self.incident_view(state))
 
     def incident_pages(self, ids: list[str]) -> dict[str, bytes]:
-        """One page per incident; Markdown dominates, so long histories use every core."""
-        workers = min(os.cpu_count() or 1, 8)
-        if len(ids) < PARALLEL_MIN or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-            return dict(self.incident_page(i) for i in ids)
-        global _WORKER_RENDERER
-        _WORKER_RENDERER = self  # inherited by the forked workers, never pickled
-        try:
-            chunks = [ids[k::workers] for k in range(workers)]
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
-                results = pool.map(_render_incident_chunk, chunks)
-        finally:
-            _WORKER_RENDERER = None
-        return {path: data for chunk in results for path, data in chunk}
+        """One page per incident; long histories use every core."""
+        return dict(workers.map_chunks(self._incident_chunk, ids, minimum=PARALLEL_MIN))
+
+    def _incident_chunk(self, ids: list[str]) -> list[tuple[str, bytes]]:
+        return [self.incident_page(i) for i in ids]
 
     def pages(self) -> dict[str, bytes]:
         snap = self.snap
@@ -474,13 +465,6 @@ def _template_location(exc: Exception) -> str:
             where = f"{tb.tb_frame.f_code.co_filename}:{tb.tb_lineno}: "
         tb = tb.tb_next
     return where
-
-
-_WORKER_RENDERER: Renderer | None = None
-
-
-def _render_incident_chunk(ids: list[str]) -> list[tuple[str, bytes]]:
-    return [_WORKER_RENDERER.incident_page(i) for i in ids]
 
 
 def render_site(snap: Snapshot, root: Path) -> dict[str, bytes]:

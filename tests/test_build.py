@@ -40,13 +40,16 @@ def test_markdown_cache_and_parallel_rendering_change_nothing(tmp_path, monkeypa
     import gc
     import sqlite3
 
-    from generator import markup
+    from generator import markup, render, workers
     from generator.build import build
     from tests.conftest import FIXED_NOW, ROOT
 
     plain = build(ROOT, FIXED_NOW, tmp_path / "plain").out
     markup._HTML.clear()
-    monkeypatch.setattr(markup, "PARALLEL_MIN", 1)  # the forked pool, even for the small demo
+    # Forked workers for every step that has them, even for the small demo.
+    monkeypatch.setattr(workers, "PARALLEL_MIN", 1)
+    monkeypatch.setattr(render, "PARALLEL_MIN", 1)
+    monkeypatch.setattr(workers, "count", lambda: 2)
     cache = tmp_path / "cache" / "markdown.sqlite"
     cold = build(ROOT, FIXED_NOW, tmp_path / "cold", cache=cache).out
     assert cache.is_file()

@@ -136,3 +136,22 @@ def test_github_and_json_formats(tmp_path):
         "path": "content/incidents/unknown-component.md", "line": 4, "col": 3, "severity": "error",
         "message": 'unknown component "apii" (did you mean "api"?)',
     }]
+
+
+def test_parsing_on_every_core_finds_the_same_problems(tmp_path, monkeypatch):
+    """Long histories are parsed by forked workers; what they report must not change."""
+    from generator import workers
+    from generator.content import load
+
+    site = tmp_path / "site"
+    shutil.copytree(FIXTURES / "base", site)
+    for case in CASES:
+        if not case.startswith(("site-", "components-")):
+            shutil.copy(FIXTURES / "bad" / case, site / "content" / "incidents" / case)
+    alone, alone_problems = load(site)
+    monkeypatch.setattr(workers, "count", lambda: 2)
+    monkeypatch.setattr(workers, "PARALLEL_MIN", 1)
+    shared, shared_problems = load(site)
+    assert len(alone_problems.items) >= 25
+    assert shared_problems.items == alone_problems.items  # the same problems, in the same order
+    assert shared == alone
