@@ -12,6 +12,7 @@ import hashlib
 import json
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
+from typing import Callable
 from pathlib import Path
 
 from generator.markup import to_text
@@ -281,10 +282,21 @@ def endpoints(snap: Snapshot, objects: Objects | None = None) -> dict[str, dict]
     }
 
 
-def render_api(snap: Snapshot, root: Path) -> dict[str, bytes]:
-    """`api/v2/*.json`, plus `incidents/<id>.json` (one bare incident object) beside each incident page."""
+def render_endpoints(snap: Snapshot, root: Path) -> dict[str, bytes]:
+    """`api/v2/*.json`."""
+    return {f"api/v2/{path}": dump(obj) for path, obj in endpoints(snap).items()}
+
+
+def event_documents(snap: Snapshot, root: Path) -> Callable[[str], dict[str, bytes]]:
+    """A function giving `incidents/<id>.json` (one bare incident object, beside its page) for one event."""
     objects = Objects(snap)
-    files = {f"api/v2/{path}": dump(obj) for path, obj in endpoints(snap, objects).items()}
-    for state in snap.events.values():
-        files[f"incidents/{state.id}.json"] = dump(objects.incident(state))
+    return lambda iid: {f"incidents/{iid}.json": dump(objects.incident(snap.events[iid]))}
+
+
+def render_api(snap: Snapshot, root: Path) -> dict[str, bytes]:
+    """`api/v2/*.json`, plus `incidents/<id>.json` beside each incident page."""
+    document = event_documents(snap, root)
+    files = render_endpoints(snap, root)
+    for iid in snap.events:
+        files.update(document(iid))
     return files

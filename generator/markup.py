@@ -17,8 +17,6 @@ from pathlib import Path
 import markdown
 import nh3
 
-from generator import workers
-
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "details", "dl", "dt", "em",
     "h3", "h4", "h5", "h6", "hr", "i", "kbd", "li", "ol", "p", "pre", "s", "strong", "sub",
@@ -42,6 +40,7 @@ _TAG = re.compile(r"""<(?:[^>"']|"[^"]*"|'[^']*')*>""")
 # Rendered HTML by Markdown source. Pages, feeds and the API of a build share it,
 # and `serve` keeps it across rebuilds; it grows only with the content.
 _HTML: dict[str, str] = {}
+_NEW: dict[str, str] = {}  # rendered here and not yet taken (see take_new)
 
 
 def _convert(text: str) -> str:
@@ -57,24 +56,20 @@ def to_html(text: str) -> str:
     """Safe HTML for a piece of Markdown. Headings are shifted so an update never outranks its page."""
     found = _HTML.get(text)
     if found is None:
-        found = _HTML[text] = _convert(text)
+        found = _HTML[text] = _NEW[text] = _convert(text)
     return found
 
 
-def _convert_many(texts: list[str]) -> list[str]:
-    return [_convert(t) for t in texts]
+def take_new() -> dict[str, str]:
+    """The HTML rendered in this process since the last call: what a build worker sends home for the cache."""
+    new = dict(_NEW)
+    _NEW.clear()
+    return new
 
 
-def prerender(texts) -> int:
-    """Render many texts ahead of use, on every core when there are enough of them.
-
-    Python-Markdown is the slowest step of a large build and each text is
-    independent, so forked workers share the work. Returns how many texts
-    had to be rendered.
-    """
-    todo = sorted({t for t in texts if t not in _HTML})
-    _HTML.update(zip(todo, workers.map_chunks(_convert_many, todo)))
-    return len(todo)
+def remember(html: dict[str, str]) -> None:
+    """Keep HTML that another process rendered."""
+    _HTML.update(html)
 
 
 # The on-disk cache is valid only for the same renderer: any change here starts it afresh.

@@ -1,6 +1,8 @@
 """The status site: a `Snapshot` rendered through the theme's Jinja templates.
 
-`render_site` returns `{relative output path: bytes}` and writes nothing.
+`render_pages` (the pages about the whole site) and `event_pages` (one page
+per incident or maintenance, each standing alone, so a build can spread them
+over the cores) return `{relative output path: bytes}` and write nothing.
 Every page is a pure function of the snapshot and the theme, so the same
 content and `now` give the same bytes, and a page whose inputs did not change
 does not change.
@@ -16,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass
+from typing import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -24,7 +27,6 @@ import jinja2
 from markupsafe import Markup
 
 import generator
-from generator import workers
 from generator.markup import to_html
 from generator.model import COMPONENT_STATUS_LABELS, Component, Group
 from generator.status import DayUptime, EventState, Snapshot, Uptime
@@ -62,7 +64,6 @@ DAY_CLASSES = {
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
                "September", "October", "November", "December")
-PARALLEL_MIN = 500  # incident pages: below this many, forking workers costs more than it saves
 
 
 class ThemeError(click.ClickException):
@@ -396,14 +397,8 @@ class Renderer:
         path = f"incidents/{iid}/"
         return path + "index.html", self.render("incident.html", path, state.incident.title, **self.incident_view(state))
 
-    def incident_pages(self, ids: list[str]) -> dict[str, bytes]:
-        """One page per incident; long histories use every core."""
-        return dict(workers.map_chunks(self._incident_chunk, ids, minimum=PARALLEL_MIN))
-
-    def _incident_chunk(self, ids: list[str]) -> list[tuple[str, bytes]]:
-        return [self.incident_page(i) for i in ids]
-
     def pages(self) -> dict[str, bytes]:
+        """The pages about the whole site: home, history, components, 404, and the static assets."""
         snap = self.snap
         files: dict[str, bytes] = {}
         for name, (hashed, data) in self.static.items():
@@ -424,7 +419,6 @@ class Renderer:
             day_titles=sum(1 for v in self.views.values() if v.visible for d in v.bar if d.anchor) <= DAY_TITLES_MAX,
             refresh=bool(snap.active_incidents),
         )
-        files.update(self.incident_pages(list(snap.events)))
 
         pages = history_pages(list(snap.events.values()))
         for number, groups in enumerate(pages, start=1):
@@ -467,6 +461,18 @@ def _template_location(exc: Exception) -> str:
     return where
 
 
+def render_pages(snap: Snapshot, root: Path) -> dict[str, bytes]:
+    """The pages about the whole site and the static assets, as `{relative path: bytes}`."""
+    return Renderer(snap, Path(root)).pages()
+
+
+def event_pages(snap: Snapshot, root: Path) -> Callable[[str], dict[str, bytes]]:
+    """A function giving the page of one incident or maintenance; each stands alone."""
+    renderer = Renderer(snap, Path(root))
+    return lambda iid: dict([renderer.incident_page(iid)])
+
+
 def render_site(snap: Snapshot, root: Path) -> dict[str, bytes]:
     """Every page and static asset of the site, as `{relative path: bytes}`."""
-    return Renderer(snap, Path(root)).pages()
+    renderer = Renderer(snap, Path(root))
+    return {**renderer.pages(), **dict(renderer.incident_page(i) for i in snap.events)}

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from typing import Callable, Iterable, Sequence, TypeVar
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from typing import Callable, Iterator, Sequence, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -49,9 +50,9 @@ def map_chunks(func: Callable[[Sequence[T]], list[R]], items: Sequence[T], minim
     chunks = [items[k::n] for k in range(n)]
     _TASK = (func, chunks)
     try:
-        with multiprocessing.get_context("fork").Pool(n - 1) as pool:
-            rest = pool.map_async(_run_chunk, range(1, n))
-            parts = [list(func(chunks[0]))] + rest.get()
+        with _pool(n - 1) as pool:
+            rest = [pool.submit(_run_chunk, k) for k in range(1, n)]
+            parts = [list(func(chunks[0]))] + [future.result() for future in rest]
     finally:
         _TASK = None
     results: list = [None] * len(items)
@@ -62,69 +63,40 @@ def map_chunks(func: Callable[[Sequence[T]], list[R]], items: Sequence[T], minim
     return results
 
 
-BATCH = 256  # items a background worker sends at a time: no second copy of the whole result
+def _run_job(k: int):
+    func, jobs = _TASK
+    return func(jobs[k])
 
 
-def _send_items(func: Callable[[], Iterable], conn) -> None:
-    try:
-        batch = []
-        for item in func():
-            batch.append(item)
-            if len(batch) == BATCH:
-                conn.send((True, batch))
-                batch = []
-        conn.send((True, batch))
-        conn.send((True, None))  # the end
-    except BaseException as exc:  # noqa: BLE001 - handed to the parent, which raises it
-        conn.send((False, exc))
-    conn.close()
+def each(func: Callable[[T], R], jobs: Sequence[T], parallel: bool = True) -> Iterator[R]:
+    """`func(job)` for every job, made by forked workers and yielded as each one finishes.
 
-
-class Background:
-    """The items of `func()` (an iterable) made in a forked process while the caller goes on.
-
-    `result()` waits for them and returns them as a list. They travel in small
-    batches, so neither side ever holds a second, pickled copy of all of them.
-    Use it as a context manager: leaving the block stops a worker whose result
-    was never asked for (the caller failed first). With one core (or no fork)
-    `func` simply runs when the result is asked for.
+    The caller consumes the results while the workers go on (a build writes
+    the files as they come), so the results never pile up. The order is the
+    order of finishing: callers must not depend on it. Inline, in the jobs'
+    order, when not `parallel`, with one core or with one job.
     """
+    global _TASK
+    n = count()
+    if not parallel or n < 2 or len(jobs) < 2:
+        for job in jobs:
+            yield func(job)
+        return
+    _TASK = (func, jobs)
+    try:
+        with _pool(n) as pool:
+            futures = [pool.submit(_run_job, k) for k in range(len(jobs))]
+            try:
+                for future in as_completed(futures):
+                    yield future.result()
+            finally:
+                for future in futures:  # the caller stopped early (an error): drop what has not started
+                    future.cancel()
+    finally:
+        _TASK = None
 
-    def __init__(self, func: Callable[[], Iterable[R]], parallel: bool = True):
-        self._func = func
-        self._proc = None
-        if parallel and count() > 1:
-            ctx = multiprocessing.get_context("fork")
-            self._conn, send = ctx.Pipe(duplex=False)
-            # Forked, so the arguments are not pickled; a daemon, so it never outlives the build.
-            self._proc = ctx.Process(target=_send_items, args=(func, send), daemon=True)
-            self._proc.start()
-            send.close()
 
-    def result(self) -> list[R]:
-        if self._proc is None:
-            return list(self._func())
-        items: list = []
-        try:
-            while True:
-                ok, value = self._conn.recv()
-                if not ok:
-                    raise value
-                if value is None:
-                    break
-                items += value
-        except EOFError:
-            self._proc.join()
-            raise RuntimeError(f"a build worker died (exit code {self._proc.exitcode})") from None
-        finally:
-            self._conn.close()
-        self._proc.join()
-        return items
-
-    def __enter__(self) -> "Background":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if self._proc is not None and self._proc.is_alive():
-            self._proc.terminate()
-            self._proc.join()
+def _pool(n: int) -> ProcessPoolExecutor:
+    # Forked workers; a worker that dies (killed, out of memory) fails the build
+    # with BrokenProcessPool instead of leaving it waiting for ever.
+    return ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("fork"))

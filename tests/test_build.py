@@ -40,7 +40,7 @@ def test_markdown_cache_and_parallel_rendering_change_nothing(tmp_path, monkeypa
     import gc
     import sqlite3
 
-    from generator import markup, render, workers
+    from generator import markup, workers
     from generator.build import build
     from tests.conftest import FIXED_NOW, ROOT
 
@@ -48,7 +48,6 @@ def test_markdown_cache_and_parallel_rendering_change_nothing(tmp_path, monkeypa
     markup._HTML.clear()
     # Forked workers for every step that has them, even for the small demo.
     monkeypatch.setattr(workers, "PARALLEL_MIN", 1)
-    monkeypatch.setattr(render, "PARALLEL_MIN", 1)
     monkeypatch.setattr(workers, "count", lambda: 2)
     cache = tmp_path / "cache" / "markdown.sqlite"
     cold = build(ROOT, FIXED_NOW, tmp_path / "cold", cache=cache).out
@@ -79,3 +78,52 @@ def test_an_unreadable_or_foreign_cache_is_a_cold_start(tmp_path):
     markup._HTML.pop("**x**", None)
     markup.load_cache(other)
     assert markup.to_html("**x**") == "<p><strong>x</strong></p>"
+
+
+def _parallel(monkeypatch):
+    from generator import workers
+
+    monkeypatch.setattr(workers, "PARALLEL_MIN", 1)
+    monkeypatch.setattr(workers, "count", lambda: 2)
+
+
+def test_workers_writing_aside_and_updating_in_place_give_the_same_site(tmp_path, monkeypatch):
+    """Forked workers write a new folder themselves, and only report changes for an existing one."""
+    import shutil
+
+    from generator.build import build
+    from tests.conftest import FIXED_NOW, ROOT
+
+    inline = build(ROOT, FIXED_NOW, tmp_path / "inline")
+    _parallel(monkeypatch)
+    fresh = build(ROOT, FIXED_NOW, tmp_path / "fresh")
+    assert tree(fresh.out) == tree(inline.out)
+    assert (fresh.files, fresh.bytes) == (inline.files, inline.bytes) == (len(tree(inline.out)), sum(map(len, tree(inline.out).values())))
+    # An existing folder with one page changed, one gone and one stray file.
+    shutil.copytree(inline.out, tmp_path / "existing")
+    page = next((tmp_path / "existing" / "incidents").glob("*/index.html"))
+    kept = next(p for p in (tmp_path / "existing" / "incidents").glob("*/index.html") if p != page)
+    before = kept.stat()
+    page.write_bytes(b"stale")
+    (tmp_path / "existing" / "history" / "index.html").unlink()
+    (tmp_path / "existing" / "stray.html").write_bytes(b"old")
+    again = build(ROOT, FIXED_NOW, tmp_path / "existing")
+    assert tree(again.out) == tree(inline.out)
+    assert (kept.stat().st_ino, kept.stat().st_mtime_ns) == (before.st_ino, before.st_mtime_ns)  # not rewritten
+
+
+def test_a_conflict_in_a_worker_leaves_no_output(tmp_path, monkeypatch):
+    import pytest
+
+    from generator import build as build_module
+    from tests.conftest import FIXED_NOW, ROOT
+
+    _parallel(monkeypatch)
+    # A site-wide producer that claims an incident's page, which a worker writes too.
+    first = sorted((ROOT / "content" / "incidents").glob("*.md"))[0].stem
+    producers = build_module.site_producers()
+    monkeypatch.setattr(build_module, "site_producers",
+                        lambda: [*producers, lambda snap, root: {f"incidents/{first}/index.html": b"clash"}])
+    with pytest.raises(build_module.OutputConflict, match=f"incidents/{first}/index.html"):
+        build_module.build(ROOT, FIXED_NOW, tmp_path / "out")
+    assert list(tmp_path.iterdir()) == []  # neither the output nor its staging folder

@@ -50,39 +50,37 @@ def test_a_chunk_that_loses_results_is_an_error(two_workers):
         workers.map_chunks(lambda chunk: list(chunk)[:1], [0, 1, 2, 3])
 
 
-def test_background_computes_in_another_process_and_streams_every_item(two_workers, monkeypatch):
-    monkeypatch.setattr(workers, "BATCH", 7)  # several batches and a part-filled last one
-    with workers.Background(lambda: ((n, os.getpid()) for n in range(100))) as job:
-        items = job.result()
-    assert [n for n, _ in items] == list(range(100))
-    assert {pid for _, pid in items} != {os.getpid()} and len({pid for _, pid in items}) == 1
+def test_each_runs_every_job_in_forked_workers(two_workers):
+    results = list(workers.each(lambda job: (job, os.getpid()), list(range(20))))
+    assert sorted(job for job, _ in results) == list(range(20))
+    assert os.getpid() not in {pid for _, pid in results}
 
 
-def test_background_carries_an_error_home(two_workers):
-    def fail():
-        yield 1  # an error after some items were sent
-        raise KeyError("missing")
-
-    with workers.Background(fail) as job:
-        with pytest.raises(KeyError, match="missing"):
-            job.result()
+def test_each_inline_in_order_when_not_parallel(two_workers):
+    assert list(workers.each(lambda job: (job, os.getpid()), [3, 1, 2], parallel=False)) == [
+        (3, os.getpid()), (1, os.getpid()), (2, os.getpid())]
 
 
-def test_background_inline_when_not_parallel():
-    with workers.Background(lambda: iter([os.getpid()]), parallel=False) as job:
-        assert job.result() == [os.getpid()]
+def test_each_carries_an_error_home(two_workers):
+    def fail_on_three(job):
+        if job == 3:
+            raise KeyError("three")
+        return job
+
+    with pytest.raises(KeyError, match="three"):
+        list(workers.each(fail_on_three, list(range(6))))
 
 
-def test_a_background_never_asked_for_is_stopped(two_workers):
-    import time
+def test_a_dead_worker_fails_the_build_instead_of_hanging(two_workers):
+    from concurrent.futures.process import BrokenProcessPool
 
-    with workers.Background(lambda: iter([time.sleep(60)])) as job:
-        proc = job._proc
-    proc.join(timeout=5)
-    assert not proc.is_alive()
+    with pytest.raises(BrokenProcessPool):
+        list(workers.each(lambda job: os._exit(3) if job == 1 else job, list(range(4))))
 
 
-def test_a_dead_background_worker_is_reported(two_workers):
-    with workers.Background(lambda: os._exit(3)) as job:
-        with pytest.raises(RuntimeError, match="exit code 3"):
-            job.result()
+def test_a_consumer_that_stops_early_leaves_no_worker(two_workers):
+    import multiprocessing
+
+    for result in workers.each(lambda job: job, list(range(50))):
+        break
+    assert multiprocessing.active_children() == []
