@@ -5,8 +5,9 @@
 Writes a content set with N incidents (20 components, spread over 10 years,
 a few paragraphs and 3-5 updates each, about 10% maintenance) into a temp
 folder, then builds it `--runs` times, each in a fresh child process, first
-cold (no Markdown cache, empty output folder) and then warm (a rebuild over
-the cache and output an earlier build left), and prints the median wall
+cold (as on a fresh checkout: no output folder and no Markdown cache; the
+build writes both) and then warm (a rebuild over the cache and output an
+earlier build left), and prints the median wall
 times, the peak RSS (build process plus its largest worker), the output's
 size and file count, and the home page's HTML+CSS size. One more, untimed
 build per mode samples the peak PSS of the whole process tree (shared pages
@@ -160,8 +161,10 @@ def run_build(site: Path, out: Path, cache: Path | None = None, fresh: bool = Tr
     With `sample`, the process tree's PSS is read every 50 ms; reading it costs
     CPU the build would otherwise have, so timed runs do not sample.
     """
-    if fresh:
+    if fresh:  # a fresh checkout: no output and no Markdown cache yet (the build writes both)
         set_aside(out)
+        if cache:
+            cache.unlink(missing_ok=True)
     subprocess.run(["sync"], check=False)  # start each run without the last one's writes pending
     t = time.perf_counter()
     proc = subprocess.Popen(
@@ -206,21 +209,22 @@ def main(argv=None) -> int:
         out = args.out or Path(tmp) / "output"
         cache = Path(tmp) / "markdown-cache.sqlite"
         report = {"incidents": args.n}
-        # Cold: no cache and an empty output folder, as on a fresh CI checkout.
-        # Warm: a rebuild, with the Markdown cache and the output of an earlier
-        # build there, as with `serve`, a local rebuild or a CI job that caches them.
+        # Cold: `statusgen build` on a fresh checkout: no output folder and no
+        # Markdown cache (the build writes both). Warm: a rebuild, with the cache
+        # and the output of an earlier build there, as with `serve`, a local
+        # rebuild or a CI job that keeps them.
         try:
-            for mode, cache_file in (("cold", None), ("warm", cache)):
+            for mode in ("cold", "warm"):
                 if args.mode not in (mode, "both"):
                     continue
-                if cache_file:
-                    run_build(site, out, cache_file)  # fill the cache
+                if mode == "warm":
+                    run_build(site, out, cache)  # fill the cache
                 runs = []
                 for i in range(args.runs):
-                    runs.append(run_build(site, out, cache_file, fresh=mode == "cold"))
+                    runs.append(run_build(site, out, cache, fresh=mode == "cold"))
                     print(f"{mode} run {i + 1}: {runs[-1]['wall']:.2f}s", file=sys.stderr)
                 walls = sorted(r["wall"] for r in runs)
-                memory = run_build(site, out, cache_file, fresh=mode == "cold", sample=True)  # untimed
+                memory = run_build(site, out, cache, fresh=mode == "cold", sample=True)  # untimed
                 peak = max(r["self_rss_kb"] + r["workers_rss_kb"] for r in runs) / 1024
                 report[mode] = {
                     "median_wall_s": round(statistics.median(walls), 2),

@@ -189,42 +189,58 @@ def split_front_matter(text: str, rel: str, problems: Problems):
     return None
 
 
-def parse_updates(body: str, first_line: int, is_maintenance: bool, tz, rel: str, problems: Problems):
-    """Split the body into (summary, [Update]) and check every heading."""
-    allowed = MAINTENANCE_STATUSES if is_maintenance else INCIDENT_STATUSES
-    other = INCIDENT_STATUSES if is_maintenance else MAINTENANCE_STATUSES
-    summary_lines: list[str] = []
-    updates: list[Update] = []
-    current = None  # (line, stamp, status) of the update being read
-    current_body: list[str] = []
-    seen_at: dict = {}
+HEADING_LINE = re.compile(r"^##(?!#).*$", re.MULTILINE)
+
+
+def heading_lines(body: str) -> list[tuple[int, int, int, re.Match]]:
+    """(line offset, start, end, HEADING match) of each update heading in `body`.
+
+    A heading inside a fenced code block is not one. Bodies without fences
+    (nearly all) are searched in one pass; the others line by line.
+    """
+    found = []
+    if "```" not in body and "~~~" not in body:
+        line = pos = 0
+        for m in HEADING_LINE.finditer(body):
+            line += body.count("\n", pos, m.start())
+            pos = m.start()
+            heading = HEADING.match(m.group())
+            if heading:
+                found.append((line, m.start(), m.end(), heading))
+        return found
     in_fence = None
-
-    def finish():
-        if current is not None:
-            line, at, status = current
-            if at is not None and status is not None:
-                updates.append(Update(at=at, status=status, body="\n".join(current_body).strip("\n"), line=line))
-
+    start = 0
     for offset, line_text in enumerate(body.split("\n")):
-        lineno = first_line + offset
+        end = start + len(line_text)
         # Cheap prefix tests first: most lines are prose.
         fence = FENCE.match(line_text) if line_text[:1] in " `~" else None
         if fence:
             in_fence = None if in_fence == fence.group(1) else (in_fence or fence.group(1))
-        heading = None if in_fence or fence or not line_text.startswith("##") else HEADING.match(line_text)
-        if not heading:
-            (current_body if current is not None else summary_lines).append(line_text)
-            continue
-        finish()
-        current_body = []
+        elif not in_fence and line_text.startswith("##"):
+            heading = HEADING.match(line_text)
+            if heading:
+                found.append((offset, start, end, heading))
+        start = end + 1
+    return found
+
+
+def parse_updates(body: str, first_line: int, is_maintenance: bool, tz, rel: str, problems: Problems):
+    """Split the body into (summary, [Update]) and check every heading."""
+    allowed = MAINTENANCE_STATUSES if is_maintenance else INCIDENT_STATUSES
+    other = INCIDENT_STATUSES if is_maintenance else MAINTENANCE_STATUSES
+    updates: list[Update] = []
+    seen_at: dict = {}
+    headings = heading_lines(body)
+    summary = body[: headings[0][1]] if headings else body
+    for k, (offset, _, end, heading) in enumerate(headings):
+        lineno = first_line + offset
+        text = body[end + 1 : headings[k + 1][1]] if k + 1 < len(headings) else body[end + 1 :]
         parts = HEADING_PARTS.match(heading.group("rest"))
         if not parts:
             problems.error(
                 rel, lineno, 1,
-                f'cannot read update heading "{line_text.strip()}": write "## 2026-11-26 14:02 UTC — Investigating"',
+                f'cannot read update heading "{heading.group().strip()}": write "## 2026-11-26 14:02 UTC — Investigating"',
             )
-            current = (lineno, None, None)
             continue
         at = status = None
         try:
@@ -233,7 +249,7 @@ def parse_updates(body: str, first_line: int, is_maintenance: bool, tz, rel: str
             problems.error(rel, lineno, 4, str(exc))
         raw_status = parts.group("status")
         status = normalize_status(raw_status)
-        col = line_text.rfind(raw_status) + 1
+        col = heading.group().rfind(raw_status) + 1
         if status not in allowed:
             kind = "maintenance" if is_maintenance else "incident"
             if status in other:
@@ -247,10 +263,10 @@ def parse_updates(body: str, first_line: int, is_maintenance: bool, tz, rel: str
                 at = None
             else:
                 seen_at[at] = lineno
-        current = (lineno, at, status)
-    finish()
+        if at is not None and status is not None:
+            updates.append(Update(at=at, status=status, body=text.strip("\n"), line=lineno))
     updates.sort(key=lambda u: u.at, reverse=True)
-    return "\n".join(summary_lines).strip("\n"), updates
+    return summary.strip("\n"), updates
 
 
 def _timestamp(front: YMap, key: str, tz, rel: str, problems: Problems) -> datetime | None:

@@ -98,8 +98,11 @@ def save_cache(path: Path, keep) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.unlink(missing_ok=True)
     with closing(sqlite3.connect(tmp)) as db:
-        db.executescript("CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT);"
-                         "CREATE TABLE html (source TEXT PRIMARY KEY, html TEXT);")
+        # A scratch file, renamed into place whole: no journal, no syncs. Read
+        # whole, never searched: no index to build (it cost more than the rest).
+        db.executescript("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;"
+                         "CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT);"
+                         "CREATE TABLE html (source TEXT, html TEXT);")
         db.execute("INSERT INTO meta VALUES ('key', ?)", (CACHE_KEY,))
         db.executemany("INSERT INTO html VALUES (?, ?)", keep.items())
         db.commit()

@@ -155,3 +155,18 @@ def test_parsing_on_every_core_finds_the_same_problems(tmp_path, monkeypatch):
     assert len(alone_problems.items) >= 25
     assert shared_problems.items == alone_problems.items  # the same problems, in the same order
     assert shared == alone
+
+
+def test_headings_found_in_one_pass_match_the_line_by_line_scan():
+    """Bodies without code fences are searched in one pass; a fence switches to the careful scan."""
+    from generator.content import heading_lines
+
+    fenced_tail = "\n\n```\n## 2026-01-01 00:00 UTC — Resolved\n```\n"
+    bodies = [path.read_text(encoding="utf-8").split("\n---\n", 1)[1]
+              for path in sorted((Path(__file__).parent.parent / "content" / "incidents").glob("*.md"))]
+    assert len(bodies) > 30
+    for body in bodies:
+        assert "```" not in body
+        fast = [(line, start, end, m.group()) for line, start, end, m in heading_lines(body)]
+        careful = [(line, start, end, m.group()) for line, start, end, m in heading_lines(body + fenced_tail)]
+        assert fast and careful == fast  # and the heading inside the fence is not one
