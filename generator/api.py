@@ -75,8 +75,10 @@ def stamp(dt: datetime | None, site: Site) -> str | None:
 @lru_cache(maxsize=1 << 18)
 def _stamp(dt: datetime, tz) -> str:
     local = dt.astimezone(tz)
-    offset = local.strftime("%z")
-    return local.strftime("%Y-%m-%dT%H:%M:%S.") + f"{local.microsecond // 1000:03d}" + f"{offset[:3]}:{offset[3:]}"
+    minutes = int(local.utcoffset().total_seconds()) // 60
+    sign, minutes = ("-", -minutes) if minutes < 0 else ("+", minutes)
+    return (f"{local.year:04d}-{local.month:02d}-{local.day:02d}T{local.hour:02d}:{local.minute:02d}:{local.second:02d}"
+            f".{local.microsecond // 1000:03d}{sign}{minutes // 60:02d}:{minutes % 60:02d}")
 
 
 def dump(obj) -> bytes:

@@ -163,7 +163,8 @@ class Update:
 
     @cached_property
     def anchor(self) -> str:
-        return "update-" + self.at.strftime("%Y%m%dT%H%M%SZ").lower()
+        at = self.at
+        return f"update-{at.year:04d}{at.month:02d}{at.day:02d}t{at.hour:02d}{at.minute:02d}{at.second:02d}z"
 
     @property
     def label(self) -> str:

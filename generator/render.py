@@ -78,7 +78,7 @@ class ThemeError(click.ClickException):
 def fmt_datetime(dt: datetime) -> str:
     """`26 Nov 2026, 11:02 UTC`: what readers without JavaScript see."""
     dt = dt.astimezone(UTC)
-    return f"{dt.day} {MONTHS[dt.month - 1]} {dt.year}, {dt:%H:%M} UTC"
+    return f"{dt.day} {MONTHS[dt.month - 1]} {dt.year}, {dt.hour:02d}:{dt.minute:02d} UTC"
 
 
 def short_date(d) -> str:

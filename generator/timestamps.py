@@ -136,7 +136,8 @@ def format_duration(delta: timedelta) -> str:
 
 def isoformat(dt: datetime) -> str:
     """RFC 3339 in UTC with an explicit offset, to the second."""
-    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    d = dt.astimezone(UTC)  # f-string, not strftime: this runs for every <time> of a build
+    return f"{d.year:04d}-{d.month:02d}-{d.day:02d}T{d.hour:02d}:{d.minute:02d}:{d.second:02d}Z"
 
 
 def heading_stamp(dt: datetime) -> str:
