@@ -7,6 +7,7 @@ first), and returns the model built from whatever was valid.
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import datetime
 from pathlib import Path
@@ -425,17 +426,19 @@ def load_incidents(folder: Path, root: Path, site: Site, catalog: Catalog, probl
     if not folder.is_dir():
         return []
     files = []
-    for path in sorted(folder.iterdir(), key=lambda p: p.name):  # names sort faster than Paths
-        if path.name.startswith(".") or path.is_dir():
-            continue
-        rel = path.relative_to(root).as_posix()
-        if path.suffix != ".md":
+    prefix = folder.relative_to(root).as_posix() + "/"
+    with os.scandir(folder) as entries:  # a DirEntry knows if it is a folder without another stat
+        names = sorted(e.name for e in entries if not e.name.startswith(".") and not e.is_dir())
+    for name in names:
+        rel = prefix + name
+        stem, dot, suffix = name.rpartition(".")
+        if not dot or suffix != "md":
             problems.warn(rel, 1, 1, "ignored: incident files must end in .md")
             continue
-        if not SLUG.fullmatch(path.stem):
-            problems.error(rel, 1, 1, f'file name "{path.name}" is not a valid id: use lowercase letters, digits and hyphens, like 2026-11-26-api-errors.md')
+        if not SLUG.fullmatch(stem):
+            problems.error(rel, 1, 1, f'file name "{name}" is not a valid id: use lowercase letters, digits and hyphens, like 2026-11-26-api-errors.md')
             continue
-        files.append((path, rel))
+        files.append((folder / name, rel))
 
     def parse_files(chunk) -> list[tuple[Incident | None, list]]:
         results = []
