@@ -144,7 +144,7 @@ class NewFolder(Output):
             if folder not in self._folders:
                 (self.staging / folder).mkdir(parents=True, exist_ok=True)
                 self._folders.add(folder)
-            (self.staging / rel).write_bytes(data)
+            write_file(self.staging / rel, data)
         return {rel: len(data) for rel, data in files.items()}
 
     def finish(self, taken: Taken) -> None:
@@ -197,10 +197,26 @@ def write_tree(out: Path, files: dict[str, bytes]) -> None:
         raise
 
 
-def _unchanged(path: Path, data: bytes) -> bool:
+def write_file(path: Path, data: bytes) -> None:
+    """`path.write_bytes(data)` in three system calls: `open()` adds a stat, an ioctl and a seek to each of 20,000 files."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
     try:
-        return path.stat().st_size == len(data) and path.read_bytes() == data
-    except OSError:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)
+
+
+def _unchanged(path: Path, data: bytes) -> bool:
+    """Whether `path` is a file holding exactly `data` (a short read counts as changed: rewriting is safe)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            return os.fstat(fd).st_size == len(data) and os.read(fd, len(data) + 1) == data
+        finally:
+            os.close(fd)
+    except OSError:  # missing, unreadable, or a folder
         return False
 
 
@@ -218,7 +234,7 @@ def _make_room(out: Path, rel: str) -> None:
 def _replace(out: Path, rel: str, data: bytes) -> None:
     target = out / rel
     tmp = target.with_name(f".{target.name}.tmp")
-    tmp.write_bytes(data)
+    write_file(tmp, data)
     os.replace(tmp, target)
 
 
