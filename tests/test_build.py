@@ -44,6 +44,7 @@ def test_markdown_cache_and_parallel_rendering_change_nothing(tmp_path, monkeypa
     from generator.build import build
     from tests.conftest import FIXED_NOW, ROOT
 
+    thresholds = gc.get_threshold()
     plain = build(ROOT, FIXED_NOW, tmp_path / "plain").out
     markup._HTML.clear()
     # Forked workers for every step that has them, even for the small demo.
@@ -58,7 +59,9 @@ def test_markdown_cache_and_parallel_rendering_change_nothing(tmp_path, monkeypa
     markup._HTML.clear()
     warm = build(ROOT, FIXED_NOW, tmp_path / "warm", cache=cache).out
     assert tree(plain) == tree(cold) == tree(warm)
-    assert gc.isenabled()  # switched off during a build only
+    # The collector is set back as it was: on, default thresholds, nothing left frozen
+    # (`serve` builds again and again in one process; each build's model must be freeable).
+    assert gc.isenabled() and gc.get_freeze_count() == 0 and gc.get_threshold() == thresholds
 
 
 def test_an_unreadable_or_foreign_cache_is_a_cold_start(tmp_path):
@@ -127,3 +130,25 @@ def test_a_conflict_in_a_worker_leaves_no_output(tmp_path, monkeypatch):
     with pytest.raises(build_module.OutputConflict, match=f"incidents/{first}/index.html"):
         build_module.build(ROOT, FIXED_NOW, tmp_path / "out")
     assert list(tmp_path.iterdir()) == []  # neither the output nor its staging folder
+
+
+def test_a_failed_rebuild_leaves_the_existing_site_as_it_was(tmp_path, monkeypatch):
+    import pytest
+
+    from generator import build as build_module
+    from tests.conftest import FIXED_NOW, ROOT
+
+    out = build_module.build(ROOT, FIXED_NOW, tmp_path / "out").out
+    (out / "index.html").write_bytes(b"an older home page")  # so the rebuild has a change to make
+    before = tree(out)
+    _parallel(monkeypatch)
+    producers = build_module.site_producers()
+
+    def broken(snap, root):
+        raise RuntimeError("a producer failed")
+
+    monkeypatch.setattr(build_module, "site_producers", lambda: [*producers, broken])
+    with pytest.raises(RuntimeError, match="a producer failed"):
+        build_module.build(ROOT, FIXED_NOW, out)
+    assert tree(out) == before
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
