@@ -12,8 +12,8 @@ import hashlib
 import json
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
-from typing import Callable
 from pathlib import Path
+from typing import Callable
 
 from generator.markup import to_text
 from generator.model import Component, Group, Incident, Site, Update

@@ -18,9 +18,9 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass
-from typing import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Callable
 
 import click
 import jinja2

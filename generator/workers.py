@@ -19,8 +19,8 @@ R = TypeVar("R")
 PARALLEL_MIN = 2000  # below this many items, forking workers costs more than it saves
 MAX_WORKERS = 8
 
-# (function, chunks) of the map in flight; forked workers read it from memory they inherit.
-_TASK: tuple[Callable, list] | None = None
+# (function, its inputs) of the work in flight; forked workers read it from memory they inherit.
+_TASK: tuple[Callable, Sequence] | None = None
 
 
 def count() -> int:
@@ -30,9 +30,10 @@ def count() -> int:
     return max(1, min(os.cpu_count() or 1, MAX_WORKERS))
 
 
-def _run_chunk(k: int) -> list:
-    func, chunks = _TASK
-    return func(chunks[k])
+def _run(k: int):
+    """In a worker: the function of the work in flight, on its k-th input (only k is pickled)."""
+    func, inputs = _TASK
+    return func(inputs[k])
 
 
 def map_chunks(func: Callable[[Sequence[T]], list[R]], items: Sequence[T], minimum: int | None = None) -> list[R]:
@@ -51,7 +52,7 @@ def map_chunks(func: Callable[[Sequence[T]], list[R]], items: Sequence[T], minim
     _TASK = (func, chunks)
     try:
         with _pool(n - 1) as pool:
-            rest = [pool.submit(_run_chunk, k) for k in range(1, n)]
+            rest = [pool.submit(_run, k) for k in range(1, n)]
             parts = [list(func(chunks[0]))] + [future.result() for future in rest]
     finally:
         _TASK = None
@@ -61,11 +62,6 @@ def map_chunks(func: Callable[[Sequence[T]], list[R]], items: Sequence[T], minim
             raise RuntimeError(f"{func.__qualname__} returned {len(part)} results for {len(chunks[k])} items")
         results[k::n] = part
     return results
-
-
-def _run_job(k: int):
-    func, jobs = _TASK
-    return func(jobs[k])
 
 
 def each(func: Callable[[T], R], jobs: Sequence[T], parallel: bool = True) -> Iterator[R]:
@@ -85,7 +81,7 @@ def each(func: Callable[[T], R], jobs: Sequence[T], parallel: bool = True) -> It
     _TASK = (func, jobs)
     try:
         with _pool(n) as pool:
-            futures = [pool.submit(_run_job, k) for k in range(len(jobs))]
+            futures = [pool.submit(_run, k) for k in range(len(jobs))]
             try:
                 for future in as_completed(futures):
                     yield future.result()

@@ -42,6 +42,7 @@ def test_markdown_cache_and_parallel_rendering_change_nothing(tmp_path, monkeypa
 
     from generator import markup, workers
     from generator.build import build
+    from generator.content import load
     from tests.conftest import FIXED_NOW, ROOT
 
     thresholds = gc.get_threshold()
@@ -55,7 +56,10 @@ def test_markdown_cache_and_parallel_rendering_change_nothing(tmp_path, monkeypa
     assert cache.is_file()
     with sqlite3.connect(cache) as db:
         cached = dict(db.execute("SELECT source, html FROM html"))
-    assert cached and all(markup._HTML[source] == html for source, html in cached.items())
+    # Every text comes home from the workers that rendered it, and is cached as rendered.
+    content, _ = load(ROOT)
+    assert set(cached) == {t for i in content.incidents for t in (i.summary, *(u.body for u in i.updates))}
+    assert all(markup._HTML[source] == html for source, html in cached.items())
     markup._HTML.clear()
     warm = build(ROOT, FIXED_NOW, tmp_path / "warm", cache=cache).out
     assert tree(plain) == tree(cold) == tree(warm)
