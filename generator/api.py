@@ -255,23 +255,47 @@ def _by_window(states) -> list[EventState]:
     return sorted(states, key=lambda s: (s.incident.start, s.id))
 
 
+# The list documents (summary.json above all: every embed.js visitor downloads it)
+# stay small whatever the content: a bounded number of events, of updates per
+# event and of characters per update. incidents/<id>.json has everything.
+LIST_EVENTS_MAX = 25
+LIST_UPDATES_MAX = 25
+LIST_BODY_MAX = 1000
+
+
+def listed(obj: dict) -> dict:
+    """An incident object as the list documents carry it: its newest updates, each text cut with a link."""
+    updates = obj["incident_updates"]
+    if len(updates) <= LIST_UPDATES_MAX and all(len(u["body"]) <= LIST_BODY_MAX for u in updates):
+        return obj
+    cut = [u if len(u["body"]) <= LIST_BODY_MAX else {**u, "body": _cut(u["body"], obj["shortlink"])}
+           for u in updates[:LIST_UPDATES_MAX]]
+    return {**obj, "incident_updates": cut}
+
+
+def _cut(body: str, link: str) -> str:
+    room = LIST_BODY_MAX - len(link) - 20
+    space = body.rfind(" ", 0, room)
+    return f"{body[: space if space > room // 2 else room].rstrip()} … (more: {link})"
+
+
 def endpoints(snap: Snapshot, objects: Objects | None = None) -> dict[str, dict]:
     """Every `api/v2/` document as a Python object, keyed by its path under api/v2/."""
     objects = objects or Objects(snap)
     page = objects.page()
     components = objects.components()
-    unresolved = [objects.incident(s) for s in snap.incidents if s.is_active]
-    active = [objects.incident(s) for s in _by_window(snap.active_maintenances)]
-    upcoming = [objects.incident(s) for s in _by_window(snap.upcoming_maintenances)]
-    recent_incidents = [objects.incident(s) for s in snap.incidents[:RECENT]]
-    recent_maint = [objects.incident(s) for s in _by_window(snap.maintenances)[::-1][:RECENT]]
+    unresolved = [listed(objects.incident(s)) for s in snap.incidents if s.is_active]
+    active = [listed(objects.incident(s)) for s in _by_window(snap.active_maintenances)]
+    upcoming = [listed(objects.incident(s)) for s in _by_window(snap.upcoming_maintenances)]
+    recent_incidents = [listed(objects.incident(s)) for s in snap.incidents[:RECENT]]
+    recent_maint = [listed(objects.incident(s)) for s in _by_window(snap.maintenances)[::-1][:RECENT]]
     status = status_object(snap)
     return {
         "summary.json": {
             "page": page,
             "components": components,
-            "incidents": unresolved,
-            "scheduled_maintenances": active + upcoming,
+            "incidents": unresolved[:LIST_EVENTS_MAX],
+            "scheduled_maintenances": (active + upcoming)[:LIST_EVENTS_MAX],
             "status": status,
         },
         "status.json": {"page": page, "status": status},

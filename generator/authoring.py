@@ -166,7 +166,7 @@ def insert_update(text: str, at: datetime, status: str, message: str) -> str:
     from generator.model import STATUS_LABELS
 
     nl = _newline_of(text)
-    body = nl.join(message.strip().splitlines())
+    body = nl.join(re.split(r"\r\n|\r|\n", message.strip()))  # not splitlines(): it also splits at \x0c, \x1c, U+2028
     block = f"## {heading_stamp(at)} — {STATUS_LABELS[status]}{nl}{body}{nl}"
     where = first_update_offset(text)
     if where is not None:

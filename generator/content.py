@@ -13,6 +13,17 @@ from datetime import datetime
 from pathlib import Path
 
 from generator import workers
+from generator.limits import (
+    MAX_DESCRIPTION,
+    MAX_ID_LENGTH,
+    MAX_NAME,
+    MAX_TITLE,
+    SETTINGS_FILE_SIZE,
+    describe_character,
+    forbidden_character,
+    shown,
+    text_problem,
+)
 from generator.model import (
     IMPACT_OF_STATUS,
     IMPACTS,
@@ -30,7 +41,8 @@ from generator.model import (
     worst,
 )
 from generator.problems import Problems, did_you_mean
-from generator.settings import check_keys, parse_site
+from generator.settings import check_keys, parse_site, text_field
+from generator.sitefiles import Boundary, SiteFileError
 from generator.timestamps import UTC, TimestampError, parse_date, parse_timestamp
 from generator.yamlsource import YAMLSyntaxError, YList, YMap, load_yaml
 
@@ -44,12 +56,19 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 FENCE = re.compile(r"^\s{0,3}(```|~~~)")
 
 
-def read_text(path: Path, rel: str, problems: Problems) -> str | None:
-    """The file's text, or None after recording why it cannot be read."""
+def read_text(path: Path, rel: str, problems: Problems, boundary: Boundary | None = None,
+              limit: int = SETTINGS_FILE_SIZE) -> str | None:
+    """The file's text, or None after recording why it cannot be read.
+
+    Only a regular file inside `boundary` (default: the site that holds
+    `content/`, found from `rel`) is read, and only up to `limit` bytes.
+    """
+    if boundary is None:
+        boundary = Boundary(_site_root(path, rel))
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        problems.error(rel, 1, 1, f"cannot read file: {exc.strerror or exc}")
+        raw = boundary.read(path, limit)
+    except SiteFileError as exc:
+        problems.error(rel, 1, 1, f"cannot read this file: it {exc.message}")
         return None
     try:
         text = raw.decode("utf-8")
@@ -63,14 +82,37 @@ def read_text(path: Path, rel: str, problems: Problems) -> str | None:
         line = text[: text.index("\x00")].count("\n") + 1
         problems.error(rel, line, 1, "file contains a NUL character; is it a text file?")
         return None
+    if not check_characters(text, 1, rel, problems):
+        return None
     if not text.strip():
         problems.error(rel, 1, 1, "file is empty")
         return None
     return text
 
 
-def read_yaml(path: Path, rel: str, problems: Problems):
-    text = read_text(path, rel, problems)
+def _site_root(path: Path, rel: str) -> Path:
+    """The site folder: `path` with `rel`'s parts taken off its end."""
+    root = Path(path)
+    for _ in Path(rel).parts:
+        root = root.parent
+    return root
+
+
+def check_characters(text: str, first_line: int, rel: str, problems: Problems) -> bool:
+    """Record the first character that no output may carry (control characters, noncharacters)."""
+    bad = forbidden_character(text)
+    if not bad:
+        return True
+    before = text[: bad.start()]
+    line = first_line + before.count("\n")
+    col = bad.start() - (before.rfind("\n") + 1) + 1
+    problems.error(rel, line, col, f"the file contains {describe_character(bad.group())}: remove it "
+                                   "(text may hold tabs and line breaks, but no other control characters)")
+    return False
+
+
+def read_yaml(path: Path, rel: str, problems: Problems, boundary: Boundary | None = None):
+    text = read_text(path, rel, problems, boundary)
     if text is None:
         return None
     try:
@@ -86,14 +128,12 @@ def read_yaml(path: Path, rel: str, problems: Problems):
 def _component(item: YMap, rel: str, problems: Problems, seen: dict, group_id: str | None, position: int) -> Component | None:
     check_keys(item, COMPONENT_KEYS, "component", rel, problems)
     cid = _slug(item, "id", rel, problems, seen)
-    name = item.get("name")
-    if not isinstance(name, str) or not name.strip():
-        problems.error(rel, *(item.value_at("name") if "name" in item else item.pos), f'component "{cid or "?"}" needs a name')
+    name = text_field(item, "name", rel, problems, MAX_NAME, one_line=True)
+    if name is None:
+        if "name" not in item or item["name"] is None or isinstance(item["name"], str):
+            problems.error(rel, *(item.value_at("name") if "name" in item else item.pos), f'component "{cid or "?"}" needs a name')
         name = cid or "?"
-    description = item.get("description")
-    if description is not None and not isinstance(description, str):
-        problems.error(rel, *item.value_at("description"), "description must be text")
-        description = None
+    description = text_field(item, "description", rel, problems, MAX_DESCRIPTION)
     since = None
     if item.get("since") is not None:
         try:
@@ -106,7 +146,7 @@ def _component(item: YMap, rel: str, problems: Problems, seen: dict, group_id: s
         only = False
     if not cid:
         return None
-    return Component(cid, name.strip(), description.strip() if description else None, since, only, group_id, position)
+    return Component(cid, name, description, since, only, group_id, position)
 
 
 def _slug(item: YMap, key: str, rel: str, problems: Problems, seen: dict) -> str | None:
@@ -116,7 +156,10 @@ def _slug(item: YMap, key: str, rel: str, problems: Problems, seen: dict) -> str
         return None
     value = str(value) if not isinstance(value, (YMap, YList)) else ""
     if not SLUG.fullmatch(value):
-        problems.error(rel, *item.value_at(key), f'id "{value}" must be lowercase letters, digits and hyphens, starting with a letter or digit')
+        problems.error(rel, *item.value_at(key), f'id "{shown(value)}" must be lowercase letters, digits and hyphens, starting with a letter or digit')
+        return None
+    if len(value) > MAX_ID_LENGTH:
+        problems.error(rel, *item.value_at(key), f"id is {len(value)} characters long; the limit is {MAX_ID_LENGTH}")
         return None
     if value in seen:
         problems.error(rel, *item.value_at(key), f'duplicate id "{value}" (first used on line {seen[value]})')
@@ -145,9 +188,10 @@ def parse_catalog(data, rel: str, problems: Problems) -> Catalog:
             continue
         check_keys(item, GROUP_KEYS, "group", rel, problems)
         gid = _slug(item, "id", rel, problems, seen)
-        name = item.get("group")
-        if not isinstance(name, str) or not name.strip():
-            problems.error(rel, *(item.value_at("group") if "group" in item else item.pos), f'group "{gid or "?"}" needs a name in "group:"')
+        name = text_field(item, "group", rel, problems, MAX_NAME, one_line=True)
+        if name is None:
+            if "group" not in item or item["group"] is None or isinstance(item["group"], str):
+                problems.error(rel, *(item.value_at("group") if "group" in item else item.pos), f'group "{gid or "?"}" needs a name in "group:"')
             name = gid or "?"
         members = item.get("components")
         children = []
@@ -164,9 +208,9 @@ def parse_catalog(data, rel: str, problems: Problems) -> Catalog:
                 component = _component(child, rel, problems, seen, gid, cindex + 1)
                 if component:
                     children.append(component)
-        description = item.get("description")
+        description = text_field(item, "description", rel, problems, MAX_DESCRIPTION)
         if gid:
-            entries.append(Group(gid, name.strip(), description if isinstance(description, str) else None, tuple(children), position))
+            entries.append(Group(gid, name, description, tuple(children), position))
     return Catalog(tuple(entries))
 
 
@@ -325,10 +369,22 @@ def _components_of(front: YMap, is_maintenance: bool, catalog: Catalog, rel: str
 
 
 def parse_incident(text: str, iid: str, rel: str, site: Site, catalog: Catalog, problems: Problems) -> Incident | None:
+    size = site.limits.incident_file_size
+    if len(text) > size // 4 and len(text.encode()) > size:
+        problems.error(rel, 1, 1, f"the file is {len(text.encode()):,} bytes; the limit is {size:,} "
+                       "(site.yaml limits: incident_file_size)")
+        return None
+    if not check_characters(text, 1, rel, problems):
+        return None
     split = split_front_matter(text, rel, problems)
     if split is None:
         return None
     front_text, front_line, body, body_line = split
+    limits = site.limits
+    if len(front_text) > limits.front_matter_size // 4 and len(front_text.encode()) > limits.front_matter_size:
+        problems.error(rel, front_line, 1, f"the front matter is {len(front_text.encode()):,} bytes; the limit is "
+                       f"{limits.front_matter_size:,} (site.yaml limits: front_matter_size)")
+        return None
     try:
         front = load_yaml(front_text, line_offset=front_line - 1)
     except YAMLSyntaxError as exc:
@@ -343,14 +399,11 @@ def parse_incident(text: str, iid: str, rel: str, site: Site, catalog: Catalog, 
     check_keys(front, INCIDENT_KEYS, "", rel, problems)
     errors_before = len(problems.errors)
 
-    title = front.get("title")
-    if not isinstance(title, str) or not title.strip():
-        where = front.value_at("title") if "title" in front else (1, 1)
-        problems.error(rel, *where, 'missing title: add "title: What customers see" to the front matter')
-        title = None
+    title = text_field(front, "title", rel, problems, MAX_TITLE, one_line=True,
+                       required='missing title: add "title: What customers see" to the front matter')
     kind = front.get("type", "incident")
     if kind not in ("incident", "maintenance"):
-        problems.error(rel, *front.value_at("type"), f'type must be incident or maintenance, not "{kind}"{did_you_mean(kind, ("incident", "maintenance"))}')
+        problems.error(rel, *front.value_at("type"), f'type must be incident or maintenance, not "{shown(kind)}"{did_you_mean(kind, ("incident", "maintenance"))}')
         kind = "incident"
     is_maintenance = kind == "maintenance"
     tz = site.timezone
@@ -406,7 +459,7 @@ def parse_incident(text: str, iid: str, rel: str, site: Site, catalog: Catalog, 
         return None
     return Incident(
         id=iid,
-        title=title.strip(),
+        title=title,
         type=kind,
         components=dict(sorted(components.items())),
         impact=impact,
@@ -426,6 +479,7 @@ def load_incidents(folder: Path, root: Path, site: Site, catalog: Catalog, probl
     if not folder.is_dir():
         return []
     files = []
+    boundary = Boundary(root)
     prefix = folder.relative_to(root).as_posix() + "/"
     with os.scandir(folder) as entries:  # a DirEntry knows if it is a folder without another stat
         names = sorted(e.name for e in entries if not e.name.startswith(".") and not e.is_dir())
@@ -436,7 +490,10 @@ def load_incidents(folder: Path, root: Path, site: Site, catalog: Catalog, probl
             problems.warn(rel, 1, 1, "ignored: incident files must end in .md")
             continue
         if not SLUG.fullmatch(stem):
-            problems.error(rel, 1, 1, f'file name "{name}" is not a valid id: use lowercase letters, digits and hyphens, like 2026-11-26-api-errors.md')
+            problems.error(rel, 1, 1, f'file name "{shown(name)}" is not a valid id: use lowercase letters, digits and hyphens, like 2026-11-26-api-errors.md')
+            continue
+        if len(stem) > MAX_ID_LENGTH:
+            problems.error(rel, 1, 1, f"the file name is {len(stem)} characters long without .md; an id can be at most {MAX_ID_LENGTH}")
             continue
         files.append((folder / name, rel))
 
@@ -444,7 +501,7 @@ def load_incidents(folder: Path, root: Path, site: Site, catalog: Catalog, probl
         results = []
         for path, rel in chunk:
             found = Problems()
-            results.append((_parse_file(path, rel, site, catalog, found), found.items))
+            results.append((_parse_file(path, rel, site, catalog, found, boundary), found.items))
         return results
 
     # Each file stands alone, so a long history is parsed on every core.
@@ -456,8 +513,9 @@ def load_incidents(folder: Path, root: Path, site: Site, catalog: Catalog, probl
     return incidents
 
 
-def _parse_file(path: Path, rel: str, site: Site, catalog: Catalog, problems: Problems) -> Incident | None:
-    text = read_text(path, rel, problems)
+def _parse_file(path: Path, rel: str, site: Site, catalog: Catalog, problems: Problems,
+                boundary: Boundary | None = None) -> Incident | None:
+    text = read_text(path, rel, problems, boundary, site.limits.incident_file_size)
     if text is None:
         return None
     try:
@@ -487,16 +545,17 @@ def load(root: Path, now: datetime | None = None) -> tuple[Content | None, Probl
     problems = Problems()
     content_dir = root / "content"
     site_rel = "content/site.yaml"
-    if not (content_dir / "site.yaml").is_file():
+    if not os.path.lexists(content_dir / "site.yaml"):
         problems.error(site_rel, 1, 1, f"no site settings: {root}/content/site.yaml does not exist (is {root} a statusgen site?)")
         return None, problems
-    site = parse_site(read_yaml(content_dir / "site.yaml", site_rel, problems), site_rel, problems)
+    boundary = Boundary(root)
+    site = parse_site(read_yaml(content_dir / "site.yaml", site_rel, problems, boundary), site_rel, problems)
     if site is None:
         return None, problems
     comp_rel = "content/components.yaml"
     catalog = Catalog()
-    if (content_dir / "components.yaml").is_file():
-        catalog = parse_catalog(read_yaml(content_dir / "components.yaml", comp_rel, problems), comp_rel, problems)
+    if os.path.lexists(content_dir / "components.yaml"):
+        catalog = parse_catalog(read_yaml(content_dir / "components.yaml", comp_rel, problems, boundary), comp_rel, problems)
     else:
         problems.error(comp_rel, 1, 1, "no components: create content/components.yaml with a list of components")
     incidents = load_incidents(content_dir / "incidents", root, site, catalog, problems)

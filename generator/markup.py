@@ -60,6 +60,21 @@ def to_html(text: str) -> str:
     return found
 
 
+EXCERPT_CHARS = 600  # an update's text on the home page; its own page has all of it
+
+
+def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
+    """The start of a piece of Markdown, at most about `limit` characters, cut at a paragraph or word break."""
+    if len(text) <= limit:
+        return text
+    cut = text.rfind("\n\n", 0, limit)
+    if cut < limit // 2:
+        cut = text.rfind(" ", 0, limit)
+        if cut < limit // 2:
+            cut = limit
+    return text[:cut].rstrip() + " …"
+
+
 def take_new() -> dict[str, str]:
     """The HTML rendered in this process since the last call: what a build worker sends home for the cache."""
     new = dict(_NEW)

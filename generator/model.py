@@ -7,6 +7,8 @@ from functools import cached_property
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from generator.limits import FRONT_MATTER_SIZE, INCIDENT_FILE_SIZE
+
 # Component statuses, worst first (Statuspage's enum).
 COMPONENT_STATUSES = ("major_outage", "partial_outage", "degraded_performance", "under_maintenance", "operational")
 SEVERITY = {s: len(COMPONENT_STATUSES) - i for i, s in enumerate(COMPONENT_STATUSES)}  # higher is worse
@@ -74,6 +76,14 @@ class AvoidRule:
 
 
 @dataclass(frozen=True)
+class Limits:
+    """How large an incident file and its front matter may be, in bytes (site.yaml `limits:`)."""
+
+    incident_file_size: int = INCIDENT_FILE_SIZE
+    front_matter_size: int = FRONT_MATTER_SIZE
+
+
+@dataclass(frozen=True)
 class Policy:
     maintenance_notice: timedelta = timedelta(hours=48)
     avoid: tuple[AvoidRule, ...] = ()
@@ -91,6 +101,7 @@ class Site:
     uptime_weights: dict = field(default_factory=lambda: dict(DEFAULT_UPTIME_WEIGHTS))
     deploy: tuple[DeployTarget, ...] = ()
     policy: Policy = field(default_factory=Policy)
+    limits: Limits = field(default_factory=Limits)
 
     @property
     def path_prefix(self) -> str:

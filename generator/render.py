@@ -17,24 +17,28 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Callable
 
-import click
 import jinja2
 from markupsafe import Markup
 
 import generator
-from generator.markup import to_html
+from generator.errors import StatusgenError
+from generator.limits import THEME_FILE_SIZE
+from generator.markup import excerpt, to_html
 from generator.model import COMPONENT_STATUS_LABELS, Component, Group
+from generator.sitefiles import Boundary, SiteFileError
 from generator.status import DayUptime, EventState, Snapshot, Uptime
 from generator.timestamps import UTC, format_duration, isoformat
 
 HISTORY_PER_PAGE = 50
 RECENT_DAYS = 7
 RECENT_MAX = 10
+HOME_EVENTS_MAX = 10  # active incidents, and maintenances in each list, shown on the home page
 # The home page shows a tooltip on each uptime day with events while they fit
 # in this many; past it (a very busy history) the bars stay bare and the
 # component pages carry the days, so the home page stays small.
@@ -66,10 +70,8 @@ MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "
                "September", "October", "November", "December")
 
 
-class ThemeError(click.ClickException):
-    """A theme that cannot be used: named in site.yaml but missing, or a template error."""
-
-    exit_code = 1
+class ThemeError(StatusgenError):
+    """A theme that cannot be used: named in site.yaml but missing, a file it may not read, or a template error."""
 
 
 # --- formatting (also the templates' filters) ------------------------------
@@ -280,12 +282,57 @@ def theme_dirs(root: Path, theme: str) -> list[Path]:
     return [chosen, default]
 
 
-def environment(dirs: list[Path]) -> jinja2.Environment:
+def theme_boundary(root: Path) -> Boundary:
+    """What a theme may read: the site's content/ and themes/, and the theme shipped with statusgen."""
+    return Boundary(root, (default_theme_dir(root),))
+
+
+def _read_theme_file(boundary: Boundary, root: Path, path: Path) -> bytes:
+    try:
+        return boundary.read(path, THEME_FILE_SIZE)
+    except SiteFileError as exc:
+        raise ThemeError(f"{_shown_path(root, path)}: cannot use this theme file: it {exc.message}") from None
+
+
+def _shown_path(root: Path, path: Path) -> str:
+    try:
+        return Path(path).relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+class ThemeLoader(jinja2.BaseLoader):
+    """Templates from theme folders, most specific first, read only as the boundary allows.
+
+    "!default/x.html" always means the default theme's x.html, so an override can extend it.
+    """
+
+    def __init__(self, dirs: list[Path], root: Path, boundary: Boundary):
+        self.dirs = [Path(d) / "templates" for d in dirs]
+        self.root = root
+        self.boundary = boundary
+
+    def get_source(self, environment, template):
+        folders = self.dirs
+        if template.startswith("!default/"):
+            folders, template = self.dirs[-1:], template[len("!default/"):]
+        parts = jinja2.loaders.split_template_path(template)
+        for folder in folders:
+            path = folder.joinpath(*parts)
+            if os.path.lexists(path):
+                source = _read_theme_file(self.boundary, self.root, path)
+                try:
+                    text = source.decode("utf-8")
+                except UnicodeDecodeError:
+                    raise ThemeError(f"{_shown_path(self.root, path)}: a template must be UTF-8 text") from None
+                return text, str(path), lambda: True
+        raise jinja2.TemplateNotFound(template)
+
+
+def environment(dirs: list[Path], root: Path | None = None, boundary: Boundary | None = None) -> jinja2.Environment:
     """Templates looked up in order; "!default/x.html" always means the default theme's x.html."""
-    loader = jinja2.ChoiceLoader([
-        jinja2.PrefixLoader({"!default": jinja2.FileSystemLoader(str(dirs[-1] / "templates"))}, delimiter="/"),
-        jinja2.FileSystemLoader([str(d / "templates") for d in dirs]),
-    ])
+    root = Path(root) if root else Path(dirs[0]).parent.parent
+    loader = ThemeLoader(dirs, root, boundary or theme_boundary(root))
     env = jinja2.Environment(
         loader=loader,
         autoescape=True,
@@ -297,6 +344,7 @@ def environment(dirs: list[Path]) -> jinja2.Environment:
     )
     env.filters.update(
         markdown=markdown_filter,
+        excerpt=excerpt,
         time=time_tag,
         datetime=fmt_datetime,
         date=fmt_date,
@@ -308,16 +356,20 @@ def environment(dirs: list[Path]) -> jinja2.Environment:
     return env
 
 
-def static_files(dirs: list[Path]) -> dict[str, tuple[str, bytes]]:
+def static_files(dirs: list[Path], root: Path | None = None, boundary: Boundary | None = None) -> dict[str, tuple[str, bytes]]:
     """`{name: (hashed output path, bytes)}`; a theme's file replaces the default's of the same name."""
+    root = Path(root) if root else Path(dirs[0]).parent.parent
+    boundary = boundary or theme_boundary(root)
     found: dict[str, bytes] = {}
     for folder in reversed(dirs):
         static = folder / "static"
-        if not static.is_dir():
+        if not os.path.lexists(static):
             continue
-        for path in sorted(static.rglob("*")):
-            if path.is_file() and not path.name.startswith("."):
-                found[path.relative_to(static).as_posix()] = path.read_bytes()
+        if not boundary.contains(static):
+            raise ThemeError(f"{_shown_path(root, static)}: cannot use this theme folder: it is a symbolic link "
+                             "to a folder outside the site's content/ and themes/ folders")
+        for path in boundary.files_under(static):
+            found[path.relative_to(static).as_posix()] = _read_theme_file(boundary, root, path)
     out = {}
     for name, data in sorted(found.items()):
         digest = hashlib.sha256(data).hexdigest()[:8]
@@ -337,8 +389,9 @@ class Renderer:
         self.snap = snap
         self.site = snap.content.site
         self.dirs = theme_dirs(root, self.site.theme)
-        self.env = environment(self.dirs)
-        self.static = static_files(self.dirs)
+        boundary = theme_boundary(root)
+        self.env = environment(self.dirs, root, boundary)
+        self.static = static_files(self.dirs, root, boundary)
         self.views = component_views(snap)
         self.names = {c.id: c.name for c in snap.content.catalog.components}
         self.names.update({g.id: g.name for g in snap.content.catalog.groups})
@@ -407,11 +460,14 @@ class Renderer:
         recent = recent_events(snap)
         recent_more = max(0, len(recent) - RECENT_MAX)
         recent = recent[:RECENT_MAX]
+        active, in_progress, upcoming = snap.active_incidents, snap.active_maintenances, snap.upcoming_maintenances
         files["index.html"] = self.render(
             "index.html", "", self.site.title,
-            active=snap.active_incidents,
-            in_progress=snap.active_maintenances,
-            upcoming=snap.upcoming_maintenances,
+            active=active[:HOME_EVENTS_MAX],
+            active_more=max(0, len(active) - HOME_EVENTS_MAX),
+            in_progress=in_progress[:HOME_EVENTS_MAX],
+            upcoming=upcoming[:HOME_EVENTS_MAX],
+            maintenance_more=max(0, len(in_progress) - HOME_EVENTS_MAX) + max(0, len(upcoming) - HOME_EVENTS_MAX),
             entries=catalog_views(snap, self.views),
             recent=recent,
             recent_more=recent_more,

@@ -6,12 +6,15 @@ import re
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from generator.model import DEFAULT_UPTIME_WEIGHTS, AvoidRule, DeployTarget, Policy, Site
+from generator.model import DEFAULT_UPTIME_WEIGHTS, AvoidRule, DeployTarget, Limits, Policy, Site
+from generator.limits import MAX_DESCRIPTION, MAX_TITLE, quoted, shown, text_problem
 from generator.problems import Problems, did_you_mean
 from generator.timestamps import TimestampError, parse_duration, zone
 from generator.yamlsource import YList, YMap
 
-SITE_KEYS = ("title", "url", "description", "timezone", "language", "theme", "uptime_days", "uptime_weights", "deploy", "policy")
+SITE_KEYS = ("title", "url", "description", "timezone", "language", "theme", "uptime_days", "uptime_weights", "deploy", "policy", "limits")
+LIMIT_KEYS = ("incident_file_size", "front_matter_size")
+LIMIT_RANGE = (1024, 16 * 1024 * 1024)  # a configured size limit stays within 1 KiB and 16 MiB
 DEPLOY_KEYS = ("name", "bucket", "prefix", "region", "endpoint_url", "cloudfront_distribution_id", "cache_control")
 POLICY_KEYS = ("maintenance_notice", "avoid")
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -73,18 +76,43 @@ def check_keys(data: YMap, known, where: str, path: str, problems: Problems) -> 
         problems.error(path, line, col, f'"{key}" is given twice{suffix}')
 
 
-def _text(data: YMap, key: str, path: str, problems: Problems, required: bool = False, default=None):
+_YAML_KINDS = {bool: "true or false", int: "a number", float: "a number"}
+
+
+def text_field(data: YMap, key: str, path: str, problems: Problems, limit: int | None = None,
+               one_line: bool = False, required: str | None = None) -> str | None:
+    """The text under `key`, stripped, or None (recording why when it is not usable text).
+
+    `required` is the message for a missing value. A value YAML reads as a
+    number or a boolean (`title: no`, `title: 404`) is asked to be quoted.
+    """
     value = data.get(key)
-    if value is None:
+    if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            line, col = data.value_at(key) if key in data else data.pos
-            problems.error(path, line, col, f'missing "{key}" in site settings')
-        return default
-    if isinstance(value, (YMap, YList)) or isinstance(value, bool):
-        line, col = data.value_at(key)
-        problems.error(path, line, col, f'"{key}" must be text')
-        return default
-    return str(value).strip()
+            problems.error(path, *(data.value_at(key) if key in data else data.pos), required)
+        return None
+    if not isinstance(value, str):
+        where = data.value_at(key)
+        source = data.value_text.get(key)
+        kind = _YAML_KINDS.get(type(value))
+        if kind and source is not None:
+            problems.error(path, *where, f'"{key}" must be text, but YAML reads {shown(source)} as {kind}: '
+                                         f'put it in quotes, {key}: "{shown(source)}"')
+        else:
+            problems.error(path, *where, f'"{key}" must be text')
+        return None
+    value = value.strip()
+    problem = text_problem(value, f'"{key}"', limit, one_line)
+    if problem:
+        problems.error(path, *data.value_at(key), problem)
+        return None
+    return value
+
+
+def _text(data: YMap, key: str, path: str, problems: Problems, required: bool = False, default=None, limit=None):
+    value = text_field(data, key, path, problems, limit, one_line=True,
+                       required=f'missing "{key}" in site settings' if required else None)
+    return default if value is None else value
 
 
 def _parse_deploy(value, path: str, problems: Problems) -> tuple[DeployTarget, ...]:
@@ -115,8 +143,8 @@ def _parse_deploy(value, path: str, problems: Problems) -> tuple[DeployTarget, .
             problems.error(path, *item.value_at("name"), f'deploy target name "{fields["name"]}" is used twice')
         names.add(fields["name"])
         url = fields.get("endpoint_url")
-        if url and not re.match(r"^https?://[^/\s]+", url):
-            problems.error(path, *item.value_at("endpoint_url"), f'endpoint_url "{url}" must start with http:// or https://')
+        if url and not is_site_url(url):
+            problems.error(path, *item.value_at("endpoint_url"), f"endpoint_url {quoted(url)} must be an http:// or https:// URL")
         fields["prefix"] = fields.get("prefix", "").strip("/")
         targets.append(DeployTarget(**fields))
     return tuple(targets)
@@ -158,18 +186,82 @@ def _parse_policy(value, path: str, problems: Problems) -> Policy:
     return Policy(maintenance_notice=notice, avoid=tuple(rules))
 
 
+# An absolute http(s) URL: a host name (or [IPv6]), an optional port, and a path of
+# non-empty segments. No `//` in the path (a browser reads "//evil.example/x" as
+# another host), no query or fragment, nothing that needs quoting in HTML or CSS.
+_HOST = r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?|\[[0-9A-Fa-f:.]+\]"
+_SEGMENT = r"(?:[A-Za-z0-9._~!$&*+,;=:@-]|%[0-9A-Fa-f]{2})+"
+SITE_URL = re.compile(rf"https?://(?:{_HOST})(?::(?P<port>\d{{1,5}}))?(?:/{_SEGMENT})*/?")
+
+
+def is_site_url(url: str) -> bool:
+    m = SITE_URL.fullmatch(url) if len(url) <= 2000 else None
+    return bool(m) and int(m.group("port") or 1) <= 65535
+
+
+def _language(data: YMap, path: str, problems: Problems) -> str:
+    """A BCP 47 language tag such as en, de or pt-BR (checked against the IANA registry)."""
+    tag = _text(data, "language", path, problems)
+    if tag is None:
+        return "en"
+    import langcodes  # only when a language is given: it costs 30 ms to import
+
+    if not langcodes.tag_is_valid(tag):
+        problems.error(path, *data.value_at("language"),
+                       f'"language" must be a BCP 47 language tag such as en, de or pt-BR, got {quoted(tag)}')
+        return "en"
+    return tag
+
+
+_SIZE = re.compile(r"\s*(\d{1,9})\s*(|b|kb|kib|k|mb|mib|m)\s*", re.IGNORECASE)
+_UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1000, "kib": 1024, "m": 1024 * 1024, "mb": 1000 * 1000, "mib": 1024 * 1024}
+
+
+def parse_size(value) -> int:
+    """Bytes from `262144`, `256KiB`, `256 kB` or `1MiB`; ValueError otherwise."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    m = _SIZE.fullmatch(value) if isinstance(value, str) else None
+    if not m:
+        raise ValueError(value)
+    return int(m.group(1)) * _UNITS[m.group(2).lower()]
+
+
+def _parse_limits(value, path: str, problems: Problems) -> Limits:
+    if not isinstance(value, YMap):
+        problems.error(path, *getattr(value, "pos", (1, 1)), '"limits" must be a mapping such as {incident_file_size: 256KiB}')
+        return Limits()
+    check_keys(value, LIMIT_KEYS, "limits", path, problems)
+    sizes = {}
+    low, high = LIMIT_RANGE
+    for key in LIMIT_KEYS:
+        if value.get(key) is None:
+            continue
+        try:
+            size = parse_size(value[key])
+        except ValueError:
+            problems.error(path, *value.value_at(key), f"{key} must be a size such as 256KiB or 1MiB, got {quoted(value[key])}")
+            continue
+        if not low <= size <= high:
+            problems.error(path, *value.value_at(key), f"{key} must be from 1KiB to 16MiB, got {size:,} bytes")
+            continue
+        sizes[key] = size
+    return Limits(**sizes)
+
+
 def parse_site(data, path: str, problems: Problems) -> Site | None:
     """Validate site.yaml's data; record problems; return a Site (with defaults where invalid)."""
     if not isinstance(data, YMap):
         problems.error(path, *getattr(data, "pos", (1, 1)), "site settings must be a mapping of keys such as title and url")
         return None
     check_keys(data, SITE_KEYS, "site settings", path, problems)
-    title = _text(data, "title", path, problems, required=True, default="Status")
+    title = _text(data, "title", path, problems, required=True, default="Status", limit=MAX_TITLE)
     url = _text(data, "url", path, problems, required=True, default="https://example.invalid/")
-    if url and not re.match(r"^https?://[^/\s]+(/\S*)?$", url):
+    if url and not is_site_url(url):
         problems.error(
             path, *data.value_at("url"),
-            f'"url" must be an absolute URL such as https://status.example.com/, got "{url}"',
+            f'"url" must be an absolute http(s) URL such as https://status.example.com/ or https://example.com/status/, '
+            f'with no empty path segment, query, quotes, spaces or angle brackets; got {quoted(url)}',
         )
         url = "https://example.invalid/"
     if not url.endswith("/"):
@@ -188,7 +280,7 @@ def parse_site(data, path: str, problems: Problems) -> Site | None:
         theme = "default"
     days = data.get("uptime_days", 90)
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 3660:
-        problems.error(path, *data.value_at("uptime_days"), f'"uptime_days" must be a whole number of days from 1 to 3660, got {days!r}')
+        problems.error(path, *data.value_at("uptime_days"), f'"uptime_days" must be a whole number of days from 1 to 3660, got {quoted(days)}')
         days = 90
     weights = dict(DEFAULT_UPTIME_WEIGHTS)
     given = data.get("uptime_weights")
@@ -200,7 +292,7 @@ def parse_site(data, path: str, problems: Problems) -> Site | None:
                 if key not in weights:
                     problems.error(path, *given.key_at(key), f'unknown status "{key}" in uptime_weights{did_you_mean(key, weights)}')
                 elif isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
-                    problems.error(path, *given.value_at(key), f"uptime weight for {key} must be a number from 0 to 1, got {value!r}")
+                    problems.error(path, *given.value_at(key), f"uptime weight for {key} must be a number from 0 to 1, got {quoted(value)}")
                 else:
                     weights[key] = float(value)
     deploy = _parse_deploy(data["deploy"], path, problems) if data.get("deploy") is not None else ()
@@ -211,12 +303,13 @@ def parse_site(data, path: str, problems: Problems) -> Site | None:
     return Site(
         title=title,
         url=url,
-        description=_text(data, "description", path, problems, default="") or "",
+        description=text_field(data, "description", path, problems, MAX_DESCRIPTION) or "",
         timezone=tz,
-        language=_text(data, "language", path, problems, default="en") or "en",
+        language=_language(data, path, problems),
         theme=theme,
         uptime_days=days,
         uptime_weights=weights,
         deploy=deploy,
         policy=policy,
+        limits=_parse_limits(data["limits"], path, problems) if data.get("limits") is not None else Limits(),
     )

@@ -12,6 +12,8 @@ from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from generator.limits import FIRST_DAY, LAST_DAY, MAX_DURATION, RANGE_TEXT, quoted, shown, within_range
+
 UTC = timezone.utc
 
 _STAMP = re.compile(
@@ -23,6 +25,7 @@ _STAMP = re.compile(
     re.VERBOSE,
 )
 
+FIRST_INSTANT_SECONDS, LAST_INSTANT_SECONDS = 0, (LAST_DAY - date(1970, 1, 1)).days * 86400 + 86399
 _DURATION = re.compile(r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?\s*$")
 
 
@@ -69,20 +72,36 @@ def localize(naive: datetime, tz: ZoneInfo) -> datetime:
 
 
 def parse_timestamp(text: str, default_tz: ZoneInfo) -> datetime:
-    """Parse a timestamp into an aware UTC datetime, or raise TimestampError."""
+    """Parse a timestamp into an aware UTC datetime, or raise TimestampError.
+
+    Only instants from 1970 to 2199 are accepted: every output format can
+    carry them, and a window or a look-back added to them stays a real date.
+    """
     if not isinstance(text, str):
-        raise TimestampError(f"expected a timestamp such as 2026-11-26 14:02 UTC, got {text!r}")
-    m = _STAMP.match(text)
+        raise TimestampError(f"expected a timestamp such as 2026-11-26 14:02 UTC, got {quoted(text)}")
+    m = _STAMP.match(text) if len(text) < 100 else None
     if not m or not m.group("time"):
         raise TimestampError(
-            f'cannot read timestamp "{text.strip()}": write it like 2026-11-26 14:02 UTC, '
+            f'cannot read timestamp "{shown(text.strip())}": write it like 2026-11-26 14:02 UTC, '
             "2026-11-26 09:02 -05:00 or 2026-11-26 09:02 America/New_York"
         )
     try:
         naive = datetime.fromisoformat(f"{m.group('date')}T{m.group('time').zfill(5)}")
     except ValueError:
         raise TimestampError(f'"{text.strip()}" is not a real date and time') from None
-    zone_text = m.group("zone")
+    if not FIRST_DAY.year <= naive.year <= LAST_DAY.year:
+        raise _out_of_range(text)
+    moment = _aware(naive, m.group("zone"), text, default_tz)
+    if not within_range(moment):
+        raise _out_of_range(text)
+    return moment
+
+
+def _out_of_range(text: str) -> TimestampError:
+    return TimestampError(f'"{text.strip()}" is out of range: times must be {RANGE_TEXT} (UTC)')
+
+
+def _aware(naive: datetime, zone_text: str | None, text: str, default_tz: ZoneInfo) -> datetime:
     if zone_text in (None, ""):
         return localize(naive, default_tz).astimezone(UTC)
     if zone_text in ("Z", "UTC", "GMT"):
@@ -101,22 +120,31 @@ def parse_date(text) -> date:
     """A calendar date written YYYY-MM-DD."""
     if isinstance(text, str) and re.fullmatch(r"\s*\d{4}-\d{2}-\d{2}\s*", text):
         try:
-            return date.fromisoformat(text.strip())
+            day = date.fromisoformat(text.strip())
         except ValueError:
             pass
-    raise TimestampError(f"expected a date such as 2024-01-31, got {text!r}")
+        else:
+            if not FIRST_DAY <= day <= LAST_DAY:
+                raise TimestampError(f"{day} is out of range: dates must be {RANGE_TEXT}")
+            return day
+    raise TimestampError(f"expected a date such as 2024-01-31, got {quoted(text)}")
 
 
 def parse_duration(text) -> timedelta:
-    """A duration such as `48h`, `2d`, `90m`, `1h30m` or a number of seconds."""
-    if isinstance(text, (int, float)) and not isinstance(text, bool) and text >= 0:
-        return timedelta(seconds=text)
-    if isinstance(text, str) and text.strip():
+    """A duration such as `48h`, `2d`, `90m`, `1h30m` or a number of seconds, up to ten years."""
+    seconds = None
+    if isinstance(text, (int, float)) and not isinstance(text, bool) and 0 <= text < float("inf"):
+        seconds = float(text)
+    elif isinstance(text, str) and text.strip() and len(text) < 50:
         m = _DURATION.match(text)
         if m and any(m.groups()):
             d, h, mi, s = (int(g or 0) for g in m.groups())
-            return timedelta(days=d, hours=h, minutes=mi, seconds=s)
-    raise TimestampError(f"expected a duration such as 48h, 2d or 30m, got {text!r}")
+            seconds = ((d * 24 + h) * 60 + mi) * 60 + s
+    if seconds is None:
+        raise TimestampError(f"expected a duration such as 48h, 2d or 30m, got {quoted(text)}")
+    if seconds > MAX_DURATION.total_seconds():
+        raise TimestampError(f"{shown(text)} is too long: a duration can be at most {MAX_DURATION.days} days")
+    return timedelta(seconds=seconds)
 
 
 def format_duration(delta: timedelta) -> str:
@@ -147,6 +175,9 @@ def heading_stamp(dt: datetime) -> str:
 
 def parse_now(text: str) -> datetime:
     """The `--now` option: any accepted timestamp (UTC if no zone), or epoch seconds."""
-    if re.fullmatch(r"\s*\d+(\.\d+)?\s*", text):
-        return datetime.fromtimestamp(float(text), UTC)
+    if re.fullmatch(r"\s*\d{1,30}(\.\d{1,9})?\s*", text):
+        seconds = float(text)
+        if not FIRST_INSTANT_SECONDS <= seconds <= LAST_INSTANT_SECONDS:
+            raise TimestampError(f"{text.strip()} seconds since 1970 is out of range: times must be {RANGE_TEXT} (UTC)")
+        return datetime.fromtimestamp(seconds, UTC)
     return parse_timestamp(text, ZoneInfo("UTC"))

@@ -11,6 +11,8 @@ import re
 
 import yaml
 
+from generator.limits import describe_character, forbidden_character
+
 Pos = tuple[int, int]
 
 
@@ -22,6 +24,7 @@ class YMap(dict):
         self.key_pos: dict = {}
         self.value_pos: dict = {}
         self.duplicates: list = []
+        self.value_text: dict = {}  # the source text of values YAML did not read as text
 
     def key_at(self, key, default: Pos | None = None) -> Pos:
         return self.key_pos.get(key, default or self.pos)
@@ -55,6 +58,14 @@ def _mark(node, offset: int) -> Pos:
 class _Loader(yaml.SafeLoader):
     line_offset = 0
 
+    def compose_node(self, parent, index):
+        # An alias repeats a subtree without writing it out: a few hundred bytes can
+        # stand for gigabytes ("billion laughs"). Content never needs one.
+        if self.check_event(yaml.AliasEvent):
+            line, col = _mark(self.peek_event(), self.line_offset)
+            raise YAMLSyntaxError("YAML aliases (*name) are not allowed in content: write the value out in full", line, col)
+        return super().compose_node(parent, index)
+
 
 # libyaml's parser is several times faster; on an error we parse again with the
 # pure-Python one, whose messages and positions are the better ones to show.
@@ -80,6 +91,16 @@ _Loader.yaml_implicit_resolvers = _FastLoader.yaml_implicit_resolvers = {
 }
 
 
+def _construct_text(loader: _Loader, node) -> str:
+    value = loader.construct_scalar(node)
+    bad = forbidden_character(value)
+    if bad:
+        line, col = _mark(node, loader.line_offset)
+        where = f" at character {bad.start() + 1}" if len(value) > 1 else ""
+        raise YAMLSyntaxError(f"text contains {describe_character(bad.group())}{where}: remove it", line, col)
+    return value
+
+
 def _construct_map(loader: _Loader, node) -> YMap:
     loader.flatten_mapping(node)
     result = YMap()
@@ -96,6 +117,8 @@ def _construct_map(loader: _Loader, node) -> YMap:
         result[key] = loader.construct_object(value_node, deep=True)
         result.key_pos[key] = _mark(key_node, loader.line_offset)
         result.value_pos[key] = _mark(value_node, loader.line_offset)
+        if isinstance(value_node, yaml.ScalarNode) and value_node.tag != "tag:yaml.org,2002:str":
+            result.value_text[key] = value_node.value  # `no`, as written, for "put it in quotes"
     return result
 
 
@@ -109,6 +132,7 @@ def _construct_list(loader: _Loader, node) -> YList:
 for _cls in {_Loader, _FastLoader}:
     _cls.add_constructor("tag:yaml.org,2002:map", _construct_map)
     _cls.add_constructor("tag:yaml.org,2002:seq", _construct_list)
+    _cls.add_constructor("tag:yaml.org,2002:str", _construct_text)
 
 
 def _load_with(cls, text: str, line_offset: int):
@@ -121,8 +145,11 @@ def _load_with(cls, text: str, line_offset: int):
 
 
 def load_yaml(text: str, line_offset: int = 0):
-    """Load one YAML document; raise YAMLSyntaxError with a 1-based position."""
-    if _FastLoader is not _Loader:
+    """Load one YAML document; raise YAMLSyntaxError with a 1-based position.
+
+    Text with an anchor or alias character takes the careful parser, which refuses aliases.
+    """
+    if _FastLoader is not _Loader and "*" not in text and "&" not in text:
         try:
             return _load_with(_FastLoader, text, line_offset)
         except YAMLSyntaxError:

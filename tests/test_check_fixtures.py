@@ -21,7 +21,7 @@ I = "content/incidents/"
 
 CASES = {
     "yaml-syntax.md": f"{I}yaml-syntax.md:3:33: error: YAML syntax error: while parsing a flow mapping, expected ',' or '}}', but got '<stream end>'",
-    "missing-title.md": f'{I}missing-title.md:1:1: error: missing title: add "title: What customers see" to the front matter',
+    "missing-title.md": f'{I}missing-title.md:2:1: error: missing title: add "title: What customers see" to the front matter',
     "unknown-key.md": f'{I}unknown-key.md:3:1: error: unknown key "compnents" (did you mean "components"?)',
     "unknown-component.md": f'{I}unknown-component.md:4:3: error: unknown component "apii" (did you mean "api"?)',
     "unknown-group.md": f'{I}unknown-group.md:5:3: error: unknown component "app" (did you mean "apps"?)',
@@ -49,11 +49,11 @@ CASES = {
     "empty.md": f"{I}empty.md:1:1: error: file is empty",
     "no-front-matter.md": f'{I}no-front-matter.md:1:1: error: missing front matter: the file must start with a "---" line, then title: …, then "---"',
     "unclosed-front-matter.md": f'{I}unclosed-front-matter.md:1:1: error: front matter is not closed: add a "---" line after it',
-    "site-relative-url.yaml": 'content/site.yaml:2:6: error: "url" must be an absolute URL such as https://status.example.com/, got "/status/"',
+    "site-relative-url.yaml": 'content/site.yaml:2:6: error: "url" must be an absolute http(s) URL such as https://status.example.com/ or https://example.com/status/, with no empty path segment, query, quotes, spaces or angle brackets; got "/status/"',
     "site-missing-url.yaml": 'content/site.yaml:1:1: error: missing "url" in site settings',
     "site-unknown-timezone.yaml": 'content/site.yaml:3:11: error: unknown time zone "Europe/Berln" (did you mean "Europe/Berlin"?)',
     "site-unknown-key.yaml": 'content/site.yaml:3:1: error: unknown key "uptime_day" in site settings (did you mean "uptime_days"?)',
-    "site-bad-policy.yaml": "content/site.yaml:4:23: error: maintenance_notice: expected a duration such as 48h, 2d or 30m, got 'two days'",
+    "site-bad-policy.yaml": 'content/site.yaml:4:23: error: maintenance_notice: expected a duration such as 48h, 2d or 30m, got "two days"',
     "components-duplicate-id.yaml": 'content/components.yaml:5:7: error: duplicate id "api" (first used on line 1)',
     "components-bad-slug.yaml": 'content/components.yaml:1:7: error: id "API_v2" must be lowercase letters, digits and hyphens, starting with a letter or digit',
     "components-nested-group.yaml": 'content/components.yaml:4:7: error: groups nest one level only: "apps" cannot contain the group "phones"',

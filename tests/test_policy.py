@@ -197,7 +197,7 @@ def test_custom_policy_settings(tmp_path):
 
 @pytest.mark.parametrize("policy,expected", [
     ("policy:\n  maintenance_notice: soon\n",
-     "content/site.yaml:5:23: error: maintenance_notice: expected a duration such as 48h, 2d or 30m, got 'soon'"),
+     "content/site.yaml:5:23: error: maintenance_notice: expected a duration such as 48h, 2d or 30m, got \"soon\""),
     ("policy:\n  maintenance_notice: 48\n",
      "content/site.yaml:5:23: error: maintenance_notice needs a unit: write 48h, 48d or 48m"),
     ("policy:\n  avoid:\n    - Monday\n    - Funday\n",

@@ -1,0 +1,98 @@
+"""The files a build may read: regular files inside the site's content/ and themes/.
+
+A symbolic link is followed only while it stays inside those folders (or the
+theme shipped with statusgen); a FIFO, a device or a folder is never opened
+for reading; and no file is read past its size limit. So a pull request
+cannot publish a file from elsewhere on the build machine, hang a check, or
+fill its memory.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from generator.errors import StatusgenError
+
+_KINDS = {stat.S_IFIFO: "a FIFO", stat.S_IFCHR: "a device", stat.S_IFBLK: "a device",
+          stat.S_IFSOCK: "a socket", stat.S_IFDIR: "a folder"}
+
+
+class SiteFileError(StatusgenError):
+    """A file the build may not read; the message says why, without naming the path."""
+
+
+class Boundary:
+    """The folders a site's build may read from."""
+
+    def __init__(self, root: Path, extra: tuple[Path, ...] = ()):
+        real_root = os.path.realpath(root)
+        self.folders = tuple(
+            [os.path.join(real_root, "content"), os.path.join(real_root, "themes")]
+            + [os.path.realpath(folder) for folder in extra]
+        )
+
+    def contains(self, path) -> bool:
+        real = os.path.realpath(path)
+        return any(real == folder or real.startswith(folder + os.sep) for folder in self.folders)
+
+    def read(self, path, limit: int) -> bytes:
+        """The bytes of `path`, or SiteFileError: not a regular file, outside, or over `limit` bytes."""
+        if not self.contains(path):
+            raise SiteFileError("is a symbolic link to a file outside the site's content/ and themes/ folders; "
+                                "copy the file in instead")
+        try:
+            fd = os.open(os.path.realpath(path), os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
+        except OSError as exc:
+            raise SiteFileError(f"cannot read it: {exc.strerror or exc}") from None
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                kind = _KINDS.get(stat.S_IFMT(info.st_mode), "not a regular file")
+                raise SiteFileError(f"is {kind}, not a regular file")
+            if info.st_size > limit:
+                raise SiteFileError(f"is {info.st_size:,} bytes; the limit is {limit:,}")
+            chunks, size = [], 0
+            while size <= limit:  # a file that grows while we read is still cut off at the limit
+                chunk = os.read(fd, min(1 << 20, limit + 1 - size))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+            if size > limit:
+                raise SiteFileError(f"is more than {limit:,} bytes")
+            return b"".join(chunks)
+        except OSError as exc:
+            raise SiteFileError(f"cannot read it: {exc.strerror or exc}") from None
+        finally:
+            os.close(fd)
+
+    def files_under(self, folder: Path) -> list[Path]:
+        """Every non-hidden file below `folder`, sorted, following only links that stay inside.
+
+        A link that leaves is still listed, so that reading it reports it.
+        """
+        found: list[Path] = []
+        seen: set[str] = set()
+
+        def walk(current: str) -> None:
+            real = os.path.realpath(current)
+            if real in seen:  # a loop of links
+                return
+            seen.add(real)
+            with os.scandir(current) as entries:
+                for entry in sorted(entries, key=lambda e: e.name):
+                    if entry.name.startswith("."):
+                        continue
+                    if entry.is_dir(follow_symlinks=False):
+                        walk(entry.path)
+                    elif entry.is_symlink() and os.path.isdir(entry.path) and self.contains(entry.path):
+                        walk(entry.path)
+                    else:
+                        found.append(Path(entry.path))
+
+        if os.path.isdir(folder):
+            walk(str(folder))
+        return found
+
