@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import os
 import re
+import stat
 import sqlite3
 from contextlib import closing
 from functools import lru_cache
@@ -96,8 +97,13 @@ CACHE_KEY = "|".join([
 
 
 def load_cache(path: Path) -> None:
-    """Fill the in-memory cache from an earlier build's; a missing or unreadable file is just a cold start."""
+    """Fill the in-memory cache from an earlier build's; a missing or unreadable file is just a cold start.
+
+    Only a regular file is read: a link or a FIFO in its place is ignored (and replaced by the next save).
+    """
     try:
+        if not stat.S_ISREG(os.lstat(path).st_mode):
+            return
         with closing(sqlite3.connect(path)) as db:
             (key,) = db.execute("SELECT value FROM meta WHERE name = 'key'").fetchone()
             if key == CACHE_KEY:

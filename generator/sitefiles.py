@@ -9,6 +9,7 @@ fill its memory.
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from pathlib import Path
@@ -32,6 +33,7 @@ class Boundary:
             [os.path.join(real_root, "content"), os.path.join(real_root, "themes")]
             + [os.path.realpath(folder) for folder in extra]
         )
+        self._folders_inside: dict[str, bool] = {}
 
     def contains(self, path) -> bool:
         real = os.path.realpath(path)
@@ -39,13 +41,8 @@ class Boundary:
 
     def read(self, path, limit: int) -> bytes:
         """The bytes of `path`, or SiteFileError: not a regular file, outside, or over `limit` bytes."""
-        if not self.contains(path):
-            raise SiteFileError("is a symbolic link to a file outside the site's content/ and themes/ folders; "
-                                "copy the file in instead")
-        try:
-            fd = os.open(os.path.realpath(path), os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
-        except OSError as exc:
-            raise SiteFileError(f"cannot read it: {exc.strerror or exc}") from None
+        fd = self._open(str(path))
+
         try:
             info = os.fstat(fd)
             if not stat.S_ISREG(info.st_mode):
@@ -67,6 +64,28 @@ class Boundary:
             raise SiteFileError(f"cannot read it: {exc.strerror or exc}") from None
         finally:
             os.close(fd)
+
+    def _open(self, path: str) -> int:
+        # The common case costs one open: a plain file in a folder known to be inside.
+        # A link (ELOOP under O_NOFOLLOW) is resolved and checked, then its target opened.
+        flags = os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC
+        folder = os.path.dirname(path)
+        inside = self._folders_inside.get(folder)
+        if inside is None:
+            inside = self._folders_inside[folder] = self.contains(folder)
+        try:
+            if inside:
+                try:
+                    return os.open(path, flags)
+                except OSError as exc:
+                    if exc.errno != errno.ELOOP:
+                        raise
+            if not self.contains(path):
+                raise SiteFileError("is a symbolic link to a file outside the site's content/ and themes/ folders; "
+                                    "copy the file in instead")
+            return os.open(os.path.realpath(path), flags)
+        except OSError as exc:
+            raise SiteFileError(f"cannot read it: {exc.strerror or exc}") from None
 
     def files_under(self, folder: Path) -> list[Path]:
         """Every non-hidden file below `folder`, sorted, following only links that stay inside.
