@@ -255,27 +255,63 @@ def resolve(ref, message, at, site):
 
 
 @main.command()
-@click.argument("target", metavar="DIR", type=click.Path(path_type=Path))
+@click.argument("target", metavar="DIR", type=click.Path(path_type=Path), default=".", required=False)
+@click.option("--requirement", metavar="SPEC",
+              help="What requirements.txt (and so every workflow) installs. Default: statusgen==<this version>. "
+              "E.g. 'statusgen @ git+https://github.com/ORG/statusgen@v0.2.0'.")
+@click.option("--git/--no-git", "git", default=None,
+              help="Run 'git init -b main' when DIR is not in a git repository. Default: ask, when run in a terminal.")
 @now_option
-def init(target, now):
-    """Start a new status repository in DIR (which must be new or empty).
+def init(target, requirement, git, now):
+    """Start a new status repository in DIR (default: here), which must be new, empty,
+    or a fresh clone holding only .git, README, LICENSE and the like. No file is overwritten.
 
-    It holds example settings, components, one example incident, the GitHub
-    workflows (check, deploy, scheduled rebuild) and STAFF.md for the team.
+    It holds example settings, components, one example incident (a draft), the
+    GitHub workflows (check, deploy, scheduled rebuild) and STAFF.md for the team.
 
     \b
     Example:
       statusgen init my-status && cd my-status && statusgen check && statusgen build
+      git clone git@github.com:acme/status.git && cd status && statusgen init
     """
-    from generator.scaffold import InitError
-    from generator.scaffold import init as scaffold
+    from generator import scaffold
 
-    try:
-        written = scaffold(target, read_clock(now))
-    except InitError as exc:
-        raise click.ClickException(str(exc)) from None
-    for path in written:
-        click.echo(path)
+    done = scaffold.init(target, read_clock(now), requirement)
+    for path in done.written:
+        click.echo(f"wrote {path}")
+    for path in done.kept:
+        click.echo(f"kept  {path} (it was already there)")
+    if done.gitignore_added:
+        click.echo(f"added {', '.join(done.gitignore_added)} to {Path(target) / '.gitignore'}")
+    if not scaffold.in_git_repository(target):
+        if git is None and sys.stdin.isatty():
+            git = click.confirm(f"{target} is not a git repository. Run 'git init -b main' there?", default=True)
+        if git:
+            scaffold.git_init(target)
+            click.echo(f"initialized a git repository in {target} (branch main)")
+        else:
+            click.echo("not a git repository yet: run 'git init -b main' there (the workflows deploy from main)")
+    click.echo("\n" + scaffold.next_steps(target))
+
+
+@main.command()
+@click.argument("topic", required=False)
+def docs(topic):
+    """Print one of statusgen's guides (Markdown), or list them.
+
+    \b
+    Example:
+      statusgen docs
+      statusgen docs deploy | less
+    """
+    from generator.guides import DOCS_URL, guide, topics
+
+    if topic:
+        click.echo(guide(topic), nl=False)
+        return
+    for name, heading in topics().items():
+        click.echo(f"{name:10} {heading}")
+    click.echo(f"\nstatusgen docs TOPIC prints one. On the web: {DOCS_URL}")
 
 
 def _duration(ctx, param, value):

@@ -49,7 +49,7 @@ from generator.yamlsource import YAMLSyntaxError, YList, YMap, load_yaml
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
 COMPONENT_KEYS = ("id", "name", "description", "since", "only_show_if_degraded")
 GROUP_KEYS = ("group", "id", "description", "components")
-INCIDENT_KEYS = ("title", "type", "components", "impact", "started", "start", "end", "emergency")
+INCIDENT_KEYS = ("title", "type", "components", "impact", "started", "start", "end", "emergency", "draft")
 HEADING = re.compile(r"^##(?!#)\s*(?P<rest>.*?)\s*#*\s*$")
 HEADING_PARTS = re.compile(r"^(?P<stamp>.+?)\s*(?:\s—|—\s|\s[-–]\s)\s*(?P<status>[A-Za-z][A-Za-z _-]*?)\s*$")
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -424,6 +424,13 @@ def parse_incident(text: str, iid: str, rel: str, site: Site, catalog: Catalog, 
     if not isinstance(emergency, bool):
         problems.error(rel, *front.value_at("emergency"), "emergency must be true or false")
         emergency = False
+    draft = front.get("draft", False)
+    if not isinstance(draft, bool):
+        problems.error(rel, *front.value_at("draft"), "draft must be true or false")
+        draft = False
+    elif draft:
+        problems.warn(rel, *front.key_at("draft"), 'a draft: checked, but not published; remove "draft: true" to publish it, '
+                                                   "or delete the file")
     if is_maintenance:
         if "started" in front:
             problems.error(rel, *front.key_at("started"), 'a maintenance uses "start" and "end", not "started"')
@@ -472,6 +479,7 @@ def parse_incident(text: str, iid: str, rel: str, site: Site, catalog: Catalog, 
         impact_given=impact_given,
         path=rel,
         start_line=front.value_at("start")[0] if "start" in front else 1,
+        draft=draft,
     )
 
 
@@ -508,7 +516,7 @@ def load_incidents(folder: Path, root: Path, site: Site, catalog: Catalog, probl
     incidents = []
     for incident, found in workers.map_chunks(parse_files, files):
         problems.items.extend(found)
-        if incident:
+        if incident and not incident.draft:
             incidents.append(incident)
     return incidents
 

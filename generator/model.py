@@ -200,6 +200,7 @@ class Incident:
     impact_given: bool = False
     path: str = ""
     start_line: int = 1  # where `start:` is written, for problems about the window
+    draft: bool = False  # checked, never published
 
     @property
     def is_maintenance(self) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import subprocess
 import urllib.request
 from datetime import datetime, timezone
 
@@ -37,16 +38,27 @@ def test_init_writes_a_complete_repo(site):
     assert (site / "requirements.txt").read_text().splitlines()[-1] == "statusgen==0.1.0"
 
 
-def test_init_passes_strict_check_builds_and_previews(site, tmp_path):
+EXAMPLE = "content/incidents/2026-11-26-example-slow-page-loads.md"
+
+
+def test_init_checks_builds_and_previews_without_publishing_the_example(site, tmp_path):
     runner = CliRunner()
-    check = runner.invoke(main, ["check", str(site), "--strict", "--now", NOW])
+    check = runner.invoke(main, ["check", str(site), "--now", NOW])
     assert check.exit_code == 0, check.output
-    assert "0 errors, 0 warnings" in check.output
+    assert check.output.splitlines() == [
+        f'{EXAMPLE}:5:1: warning: a draft: checked, but not published; remove "draft: true" to publish it, or delete the file',
+        "0 errors, 1 warning",
+    ]
+    assert runner.invoke(main, ["check", str(site), "--strict", "--now", NOW]).exit_code == 1  # flagged until deleted
     out = tmp_path / "out"
     build = runner.invoke(main, ["build", str(site), "--now", NOW, "--out", str(out)])
     assert build.exit_code == 0, build.output
-    for page in ("index.html", "offline.html", "incidents/2026-11-26-example-slow-page-loads/index.html"):
-        assert (out / page).is_file(), page
+    assert (out / "index.html").is_file() and (out / "offline.html").is_file()
+    assert not (out / "incidents").exists()  # the draft never goes live
+    assert b"slow page" not in (out / "history.atom").read_bytes() and b"slow page" not in (out / "api/v2/incidents.json").read_bytes()
+    (site / EXAMPLE).unlink()
+    check = runner.invoke(main, ["check", str(site), "--strict", "--now", NOW])
+    assert check.exit_code == 0 and "0 errors, 0 warnings" in check.output, check.output
     url, server = serve_folder(out)
     try:
         with urllib.request.urlopen(url) as response:
@@ -60,6 +72,10 @@ def test_the_example_incident_is_resolved_before_now(site):
     from generator.status import snapshot
     from generator.timestamps import parse_now
 
+    content, _ = load(site)
+    assert content.incidents == ()  # a draft
+    example = site / EXAMPLE
+    example.write_text(example.read_text().replace("draft: true\n", ""))
     content, _ = load(site)
     snap = snapshot(content, parse_now(NOW))
     (state,) = snap.incidents
@@ -97,6 +113,7 @@ def test_repo_workflows_are_the_scaffold_workflows():
 def test_staff_guide_commands_work(site, monkeypatch):
     """Every new/update/resolve/check command STAFF.md shows runs as written."""
     monkeypatch.chdir(site)
+    (site / EXAMPLE).unlink()  # as the next steps say, once it has been read
     guide = (site / "STAFF.md").read_text()
     commands = [shlex.split(line, comments=True) for line in re.findall(r"^statusgen .*$", guide, re.M)]
     runnable = [c for c in commands if c[1] in ("new", "update", "resolve", "check")]
@@ -106,3 +123,64 @@ def test_staff_guide_commands_work(site, monkeypatch):
         result = CliRunner().invoke(main, command[1:], env=env)
         assert result.exit_code == 0, (command, result.output)
     assert "0 errors, 0 warnings" in result.output  # the last one, check: the guide's maintenance keeps the policy
+
+
+def init_in(target, *args):
+    result = CliRunner().invoke(main, ["init", str(target), "--now", NOW, *args])
+    return result
+
+
+def test_init_accepts_a_fresh_clone_and_overwrites_nothing(tmp_path):
+    clone = tmp_path / "status"
+    clone.mkdir()
+    subprocess.run(["git", "init", "-q", "-b", "main", str(clone)], check=True)
+    (clone / "README.md").write_text("# Our status page\n")
+    (clone / "LICENSE").write_text("MIT\n")
+    (clone / ".gitignore").write_text("*.pyc\noutput/\n")
+    (clone / ".github/workflows").mkdir(parents=True)
+    (clone / ".github/workflows/pr.yml").write_text("name: ours\n")
+    result = init_in(clone)
+    assert result.exit_code == 0, result.output
+    assert (clone / "README.md").read_text() == "# Our status page\n" and (clone / "LICENSE").read_text() == "MIT\n"
+    assert (clone / ".github/workflows/pr.yml").read_text() == "name: ours\n"
+    assert f"kept  {clone / '.github/workflows/pr.yml'} (it was already there)" in result.output
+    assert (clone / ".gitignore").read_text() == "*.pyc\noutput/\n# statusgen\n.statusgen-cache/\n"
+    assert (clone / ".github/workflows/deploy.yml").is_file() and (clone / "content/site.yaml").is_file()
+    assert "git init" not in result.output  # it is a repository already
+    assert "Next steps:" in result.output and "statusgen check" in result.output and "statusgen serve" in result.output
+
+
+def test_init_refuses_an_existing_site(site):
+    result = init_in(site)
+    assert result.exit_code == 1 and "already has a content/ folder" in result.output
+
+
+@pytest.mark.parametrize("flag", ["--git", "--no-git"])
+def test_init_offers_git_init(tmp_path, flag):
+    target = tmp_path / "new"
+    result = init_in(target, flag)
+    assert result.exit_code == 0, result.output
+    if flag == "--git":
+        head = subprocess.run(["git", "symbolic-ref", "HEAD"], cwd=target, capture_output=True, text=True).stdout
+        assert head.strip() == "refs/heads/main" and "initialized a git repository" in result.output
+    else:
+        assert not (target / ".git").exists() and "run 'git init -b main' there" in result.output
+
+
+def test_init_writes_the_requirement_it_is_given(tmp_path):
+    spec = "statusgen @ git+https://github.com/acme/statusgen@v0.2.0"
+    result = init_in(tmp_path / "s", "--requirement", spec)
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "s/requirements.txt").read_text().splitlines()[-1] == spec
+    for name in WORKFLOWS:
+        assert "pip install -r requirements.txt" in (tmp_path / f"s/.github/workflows/{name}").read_text()
+    assert "pip install -r requirements.txt" in (tmp_path / "s/STAFF.md").read_text()
+
+
+def test_docs_are_shipped_and_printed():
+    result = CliRunner().invoke(main, ["docs"])
+    assert result.exit_code == 0 and "deploy" in result.output and "content" in result.output
+    result = CliRunner().invoke(main, ["docs", "deploy"])
+    assert result.exit_code == 0 and result.output == (ROOT / "docs/deploy.md").read_text()
+    result = CliRunner().invoke(main, ["docs", "deplyo"])
+    assert result.exit_code == 1 and 'did you mean "deploy"' in result.output
