@@ -86,9 +86,12 @@ def create_event(root: Path, kind: str, title: str, components: list[str], now: 
             else "We will carry out planned maintenance in this window."
         )
     folder = Path(root) / "content" / "incidents"
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise AuthoringError(_not_written(exc, folder)) from None
     path = new_event_path(folder, title, start if kind == "maintenance" else now)
-    path.write_text(new_event_text(title, kind, pairs, now, message, start, end), encoding="utf-8")
+    _write_new(path, new_event_text(title, kind, pairs, now, message, start, end).encode("utf-8"))
     _content, problems = load(Path(root), now)
     rel = path.relative_to(root).as_posix()
     mine = [p for p in problems.errors if p.path == rel]
@@ -290,9 +293,42 @@ def post_update(event: EventFile, status: str, message: str, at: datetime) -> Po
             f"not written: the update would leave {event.rel} with errors:\n"
             + "\n".join(p.format_text() for p in problems.sorted() if p.severity == "error")
         )
-    _write_atomically(event.path, (bom + new_text).encode("utf-8"))
+    _refuse_read_only(event.path)
+    try:
+        _write_atomically(event.path, (bom + new_text).encode("utf-8"))
+    except OSError as exc:
+        raise AuthoringError(_not_written(exc, event.path)) from None
     warnings = tuple(p.format_text() for p in problems.sorted() if p.severity == "warning")
     return Posted(event.path, status, at, warnings)
+
+
+def _not_written(exc: OSError, path: Path) -> str:
+    reason = exc.strerror or (os.strerror(exc.errno) if exc.errno else str(exc))
+    return f"{path}: {reason}; nothing was written"
+
+
+def _refuse_read_only(path: Path) -> None:
+    """A file without a write bit (or that we may not write) is left alone, as an editor would."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        raise AuthoringError(_not_written(exc, path)) from None
+    if not mode & 0o222 or not os.access(path, os.W_OK):
+        raise AuthoringError(f"{path}: the file is read-only; nothing was written (make it writable first)")
+
+
+def _write_new(path: Path, data: bytes) -> None:
+    """Create `path` (it must not exist) with `data`; on failure no partial file is left."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
+    except OSError as exc:
+        raise AuthoringError(_not_written(exc, path)) from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+    except OSError as exc:
+        path.unlink(missing_ok=True)
+        raise AuthoringError(_not_written(exc, path)) from None
 
 
 def _write_atomically(path: Path, data: bytes) -> None:

@@ -1,16 +1,21 @@
 """`statusgen build`: load → validate → snapshot at `now` → render → write.
 
-Nothing a reader can see changes until every file is rendered, so a failed
-build never leaves a half-made site. A new output folder is written aside
-as the files come and swapped into place at the end; an existing one only
-learns what changed, and is updated once all is rendered.
+Nothing a reader can see changes until every file is rendered and written,
+so a failed build (a template error, a full disk, a folder we may not write
+to, too long a name) leaves the output as it was, byte for byte, and no
+stray files. A new output folder is written aside as the files come and
+swapped into place at the end; for an existing one only the changed files
+are written aside, and put in place by renames once all is rendered (undone
+if one fails). A failure to write is one line naming the output path.
 """
 
 from __future__ import annotations
 
+import errno
 import gc
 import os
 import shutil
+import stat
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,6 +25,7 @@ from typing import Callable, Iterable
 
 from generator import markup, workers
 from generator.content import load
+from generator.errors import OutputError
 from generator.problems import ContentError, Problems
 from generator.status import Snapshot, snapshot
 
@@ -129,62 +135,308 @@ class Output:
         """Forget a build that failed; the output folder stays as it was."""
 
 
+def _output_error(exc: OSError, path: str | Path, note: str) -> OutputError:
+    """One line naming the output path that could not be written (not a staging file's name)."""
+    reason = exc.strerror or (os.strerror(exc.errno) if exc.errno else str(exc))
+    return OutputError(f"{path}: {reason}; {note}")
+
+
 class NewFolder(Output):
     """A folder that does not exist yet: written aside, then renamed into place in one step."""
 
     def __init__(self, out: Path):
         self.out = out
-        out.parent.mkdir(parents=True, exist_ok=True)
-        self.staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+        self.staging: Path | None = None
+        self._note = f"no output was written to {out}"
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            self.staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+        except OSError as exc:
+            raise _output_error(exc, out, self._note) from None
         self._folders: set[str] = set()
 
     def take(self, files: dict[str, bytes]) -> Taken:
         for rel, data in files.items():
-            folder = os.path.dirname(rel)
-            if folder not in self._folders:
-                (self.staging / folder).mkdir(parents=True, exist_ok=True)
-                self._folders.add(folder)
-            write_file(self.staging / rel, data)
+            try:
+                folder = os.path.dirname(rel)
+                if folder not in self._folders:
+                    (self.staging / folder).mkdir(parents=True, exist_ok=True)
+                    self._folders.add(folder)
+                write_file(self.staging / rel, data)
+            except OSError as exc:
+                raise _output_error(exc, self.out / rel, self._note) from None
         return {rel: len(data) for rel, data in files.items()}
 
     def finish(self, taken: Taken) -> None:
-        os.chmod(self.staging, 0o755)
-        self.staging.rename(self.out)
+        try:
+            os.chmod(self.staging, 0o755)
+            self.staging.rename(self.out)
+        except OSError as exc:
+            raise _output_error(exc, self.out, self._note) from None
+        self.staging = None
 
     def discard(self) -> None:
-        shutil.rmtree(self.staging, ignore_errors=True)
+        if self.staging is not None:
+            shutil.rmtree(self.staging, ignore_errors=True)
+            self.staging = None
 
 
 class ExistingFolder(Output):
     """A folder from an earlier build, updated in place: what keeps a rebuild of a long history fast.
 
-    Unchanged files are left alone. Each changed file is replaced atomically
-    (assets before the pages that use them, the home page last), and files
-    the build no longer makes are removed last of all.
+    Stage, then commit. Unchanged files are left alone; each changed file is
+    written to a staging folder on the same file system as the output as it
+    arrives, so a full disk, a bad name or a folder we may not write to fails
+    the build before anything a reader sees changes. The commit is renames
+    only: the changed files (assets before the pages that use them, the home
+    page last), then the files the build no longer makes are set aside. Each
+    replaced or removed file is first kept aside (a hard link, or the file
+    itself) so that a rename failing half-way puts every file back as it was.
     """
 
     def __init__(self, out: Path):
         self.out = out
+        self.staging: Path | None = None
+        self._staged: dict[str, str] = {}  # rel -> the staged file holding its new bytes
+        self._asides = 0
+        self._moved: set[str] = set()  # what the commit set aside to make room (with all it held)
+        self._real: set[str] = {""}  # folders under out known to be real folders (not links)
+        self._note = f"{out} was left as it was"
+
+    def _stage(self) -> Path:
+        if self.staging is None:
+            self.staging = _staging_folder(self.out)
+        return self.staging
+
+    def _is_real_folder(self, folder: str) -> bool:
+        """Whether out/`folder` is a folder all the way down, no link on the way (one lstat per folder)."""
+        if folder in self._real:
+            return True
+        if not self._is_real_folder(os.path.dirname(folder)):
+            return False
+        try:
+            real = stat.S_ISDIR(os.lstat(os.path.join(self.out, folder)).st_mode)
+        except OSError:
+            return False
+        if real:
+            self._real.add(folder)
+        return real
 
     def take(self, files: dict[str, bytes]) -> Taken:
-        return {rel: len(data) if _unchanged(self.out / rel, data) else data for rel, data in files.items()}
+        taken: Taken = {}
+        for rel, data in files.items():
+            if not (self._is_real_folder(os.path.dirname(rel)) and _unchanged(os.path.join(self.out, rel), data)):
+                try:
+                    staged = os.path.join(self._stage(), str(len(self._staged)))
+                    write_file(staged, data)
+                except OSError as exc:
+                    raise _output_error(exc, self.out / rel, self._note) from None
+                self._staged[rel] = staged
+            taken[rel] = len(data)
+        return taken
 
     def finish(self, taken: Taken) -> None:
-        for rel in sorted(taken, key=lambda rel: (_write_stage(rel), rel)):
-            if isinstance(taken[rel], bytes):
-                _make_room(self.out, rel)
-                _replace(self.out, rel, taken[rel])
-        for path in sorted(self.out.rglob("*"), reverse=True):  # children before their folders
-            if path.is_dir() and not path.is_symlink():
-                if not any(path.iterdir()):
-                    path.rmdir()
-            elif path.relative_to(self.out).as_posix() not in taken:
-                path.unlink()
+        try:
+            self._commit(taken)
+        finally:
+            self.discard()
+
+    def discard(self) -> None:
+        if self.staging is not None:
+            shutil.rmtree(self.staging, ignore_errors=True)
+            self.staging = None
+
+    # --- the commit ---------------------------------------------------------
+
+    def _commit(self, taken: Taken) -> None:
+        out = str(self.out)
+        skip = self.staging.name if self.staging is not None and self.staging.parent == self.out else None
+        try:
+            present, folders = _inventory(out, skip)
+        except OSError as exc:
+            raise _output_error(exc, exc.filename or out, self._note) from None
+        gone = sorted((rel for rel in present if rel not in taken), reverse=True)
+        order = sorted(self._staged, key=lambda rel: (_write_stage(rel), rel))
+        if not order and not gone:
+            return
+        self._preflight(order, gone)
+        journal: list[tuple[str, ...]] = []
+        current = out
+        try:
+            for rel in order:
+                current = os.path.join(out, rel)
+                self._put(rel, journal)
+            for rel in gone:
+                current = os.path.join(out, rel)
+                if not any(folder in self._moved for folder in _self_and_parents(rel)):  # not set aside already
+                    self._set_aside(current, journal)
+        except OSError as exc:
+            stuck = _roll_back(journal)
+            note = self._note if not stuck else f"{len(stuck)} file(s) could not be put back, e.g. {stuck[0]}"
+            raise _output_error(exc, current, note) from None
+        # Done: what follows only tidies up. A folder the build emptied goes;
+        # one that cannot be removed is left, empty, and harms nothing.
+        emptied = {os.path.dirname(rel) for rel in gone} | {rel for rel, empty in folders.items() if empty}
+        for rel in list(emptied):
+            while rel:
+                rel = os.path.dirname(rel)
+                emptied.add(rel)
+        emptied.discard("")
+        for rel in sorted(emptied, key=lambda rel: (-rel.count("/"), rel)):  # children before their folders
+            try:
+                os.rmdir(os.path.join(out, rel))
+            except OSError:
+                pass
+
+    def _preflight(self, order: list[str], gone: list[str]) -> None:
+        """Fail before any change on what can be seen ahead: too long a name, a folder we may not write to."""
+        out = str(self.out)
+        name_max = _limit(out, "PC_NAME_MAX", 255)
+        path_max = _limit(out, "PC_PATH_MAX", 4096)
+        folders = set()
+        for rel in order:
+            path = os.path.join(out, rel)
+            if len(os.fsencode(path)) >= path_max or any(len(os.fsencode(part)) > name_max for part in rel.split("/")):
+                raise _output_error(OSError(errno.ENAMETOOLONG, os.strerror(errno.ENAMETOOLONG)), path, self._note)
+            folders.add(os.path.dirname(rel))
+        folders.update(os.path.dirname(rel) for rel in gone)
+        checked: set[str] = set()
+        for folder in sorted(folders):
+            while folder and not self._is_real_folder(folder):  # to be made: its nearest real folder must let us
+                folder = os.path.dirname(folder)
+            if folder in checked:
+                continue
+            checked.add(folder)
+            path = os.path.join(out, folder) if folder else out
+            if not os.access(path, os.W_OK | os.X_OK):
+                raise _output_error(OSError(errno.EACCES, os.strerror(errno.EACCES)), path, self._note)
+
+    def _aside(self) -> str:
+        self._asides += 1
+        return os.path.join(self._stage(), f"old-{self._asides}")
+
+    def _set_aside(self, path: str, journal: list) -> None:
+        """Move `path` (a file, a link or a folder) into the staging folder, to be put back on failure."""
+        aside = self._aside()
+        os.rename(path, aside)
+        journal.append(("back", aside, path))
+
+    def _put(self, rel: str, journal: list) -> None:
+        out = str(self.out)
+        parts = rel.split("/")
+        for depth in range(1, len(parts)):  # make room: every parent a real folder
+            folder = "/".join(parts[:depth])
+            if folder in self._real:
+                continue
+            path = os.path.join(out, folder)
+            try:
+                mode = os.lstat(path).st_mode
+            except FileNotFoundError:
+                mode = None
+            if mode is not None and not stat.S_ISDIR(mode):  # a file or a link where a folder goes
+                self._set_aside(path, journal)
+                self._moved.add(folder)
+                mode = None
+            if mode is None:
+                os.mkdir(path)
+                journal.append(("rmdir", path))
+            self._real.add(folder)
+        target = os.path.join(out, rel)
+        try:
+            mode = os.lstat(target).st_mode
+        except FileNotFoundError:
+            mode = None
+        if mode is not None and stat.S_ISDIR(mode):  # a folder where the file goes
+            self._set_aside(target, journal)
+            self._moved.add(rel)
+            self._real = {f for f in self._real if f != rel and not f.startswith(rel + "/")}
+            mode = None
+        if mode is None:
+            os.rename(self._staged[rel], target)
+            journal.append(("unlink", target))
+            return
+        aside = self._aside()
+        try:
+            os.link(target, aside, follow_symlinks=False)  # the old file stays in place until replaced
+        except OSError:
+            self._set_aside(target, journal)  # no hard links here: a moment without the file
+            os.rename(self._staged[rel], target)
+            journal.append(("unlink", target))
+            return
+        journal.append(("back", aside, target))
+        os.replace(self._staged[rel], target)
+
+
+def _staging_folder(out: Path) -> Path:
+    """A new hidden folder on the output's file system: beside it, or inside it when it is a mount point."""
+    try:
+        if os.stat(out.parent).st_dev == os.stat(out).st_dev:
+            return Path(tempfile.mkdtemp(prefix=f".{out.name}-stage-", dir=out.parent))
+    except OSError:
+        pass
+    return Path(tempfile.mkdtemp(prefix=".statusgen-stage-", dir=out))
+
+
+def _inventory(out: str, skip: str | None) -> tuple[list[str], dict[str, bool]]:
+    """Every non-folder under `out` (files, links, anything else) and every folder with whether it is empty.
+
+    Links are not followed: a link is an entry like a file.
+    """
+    files: list[str] = []
+    folders: dict[str, bool] = {}
+    stack = [(out, "")]
+    while stack:
+        directory, prefix = stack.pop()
+        empty = True
+        with os.scandir(directory) as entries:
+            for entry in entries:
+                if not prefix and entry.name == skip:
+                    continue
+                empty = False
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append((entry.path, prefix + entry.name + "/"))
+                else:
+                    files.append(prefix + entry.name)
+        if prefix:
+            folders[prefix[:-1]] = empty
+    return files, folders
+
+
+def _self_and_parents(rel: str) -> list[str]:
+    parts = rel.split("/")
+    return ["/".join(parts[:depth]) for depth in range(1, len(parts) + 1)]
+
+
+def _roll_back(journal: list[tuple[str, ...]]) -> list[str]:
+    """Undo the commit's steps, newest first; the paths that could not be restored."""
+    stuck = []
+    for step in reversed(journal):
+        try:
+            if step[0] == "back":
+                os.replace(step[1], step[2])
+            elif step[0] == "unlink":
+                os.unlink(step[1])
+            else:
+                os.rmdir(step[1])
+        except OSError:
+            stuck.append(step[-1])
+    return stuck
+
+
+def _limit(path: str, name: str, default: int) -> int:
+    try:
+        return os.pathconf(path, name)
+    except (OSError, ValueError):
+        return default
 
 
 def open_output(out: Path) -> Output:
-    out = Path(out).resolve()
-    return ExistingFolder(out) if out.is_dir() else NewFolder(out)
+    try:
+        out = Path(out).resolve()
+        exists = out.is_dir()
+    except OSError as exc:
+        raise _output_error(exc, out, "no output was written") from None
+    return ExistingFolder(out) if exists else NewFolder(out)
 
 
 def write_tree(out: Path, files: dict[str, bytes]) -> None:
@@ -197,7 +449,7 @@ def write_tree(out: Path, files: dict[str, bytes]) -> None:
         raise
 
 
-def write_file(path: Path, data: bytes) -> None:
+def write_file(path: str | Path, data: bytes) -> None:
     """`path.write_bytes(data)` in three system calls: `open()` adds a stat, an ioctl and a seek to each of 20,000 files."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
     try:
@@ -208,34 +460,17 @@ def write_file(path: Path, data: bytes) -> None:
         os.close(fd)
 
 
-def _unchanged(path: Path, data: bytes) -> bool:
-    """Whether `path` is a file holding exactly `data` (a short read counts as changed: rewriting is safe)."""
+def _unchanged(path: str, data: bytes) -> bool:
+    """Whether `path` is a file (not a link) holding exactly `data` (a short read counts as changed: rewriting is safe)."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW | os.O_NONBLOCK)
         try:
-            return os.fstat(fd).st_size == len(data) and os.read(fd, len(data) + 1) == data
+            info = os.fstat(fd)
+            return stat.S_ISREG(info.st_mode) and info.st_size == len(data) and os.read(fd, len(data) + 1) == data
         finally:
             os.close(fd)
-    except OSError:  # missing, unreadable, or a folder
+    except OSError:  # missing, unreadable, a folder or a link
         return False
-
-
-def _make_room(out: Path, rel: str) -> None:
-    """Clear the way for the file `rel`: a folder in its place, or a file where it needs a folder."""
-    target = out / rel
-    if target.is_dir():
-        shutil.rmtree(target)
-    for parent in reversed(target.relative_to(out).parents[:-1]):
-        if (out / parent).is_file():
-            (out / parent).unlink()
-    target.parent.mkdir(parents=True, exist_ok=True)
-
-
-def _replace(out: Path, rel: str, data: bytes) -> None:
-    target = out / rel
-    tmp = target.with_name(f".{target.name}.tmp")
-    write_file(tmp, data)
-    os.replace(tmp, target)
 
 
 def build(root: Path, now: datetime, out: Path | None = None, cache: Path | None = None) -> BuildResult:

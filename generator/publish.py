@@ -26,6 +26,7 @@ import hashlib
 import json
 import os
 import re
+import stat
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -67,7 +68,12 @@ class LocalFile:
 
 
 def walk(folder: Path) -> list[tuple[str, str]]:
-    """(key, path) of every file under `folder`, sorted by key; keys are relative POSIX paths."""
+    """(key, path) of every file under `folder`, sorted by key; keys are relative POSIX paths.
+
+    Only regular files inside the folder are published: a link (to a file, a
+    folder, or itself) or anything else that is not a file or a folder is an
+    error naming it, raised before anything is uploaded.
+    """
     if not Path(folder).is_dir():
         raise PublishError(f"the build folder {folder} does not exist; run `statusgen build` or drop --from")
     found = []
@@ -75,21 +81,40 @@ def walk(folder: Path) -> list[tuple[str, str]]:
     stack = [(str(folder), "")]
     while stack:
         directory, rel_dir = stack.pop()
-        with os.scandir(directory) as entries:
-            for entry in entries:
-                key = rel_dir + entry.name
-                if entry.is_dir():
-                    stack.append((entry.path, key + "/"))
-                elif entry.is_file() and not key.startswith(RESERVED):  # .statusgen/ is ours in the bucket
-                    found.append((key, entry.path))
+        try:
+            with os.scandir(directory) as entries:
+                for entry in entries:
+                    key = rel_dir + entry.name
+                    if entry.is_dir(follow_symlinks=False):
+                        stack.append((entry.path, key + "/"))
+                    elif entry.is_file(follow_symlinks=False):
+                        if not key.startswith(RESERVED):  # .statusgen/ is ours in the bucket
+                            found.append((key, entry.path))
+                    else:
+                        what = "a link" if entry.is_symlink() else "not a regular file"
+                        raise PublishError(f"{os.path.join(folder, key)}: {what}; only regular files in the build "
+                                           "folder are published, nothing was uploaded")
+        except OSError as exc:
+            raise PublishError(f"{exc.filename or directory}: {exc.strerror or exc}; nothing was uploaded") from None
     return sorted(found)
+
+
+def read_regular(path: str | Path) -> bytes:
+    """The bytes of a regular file; a link put in its place since the walk (or anything else) is an error."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:  # a link now (ELOOP), or gone
+        raise PublishError(f"{path}: {exc.strerror or exc}; only regular files in the build folder are published") from None
+    with open(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+            raise PublishError(f"{path}: not a regular file; only regular files in the build folder are published")
+        return fh.read()
 
 
 def hash_files(entries: list[tuple[str, str]], short_cache: str | None = None) -> dict[str, LocalFile]:
     found = {}
     for key, path in entries:
-        with open(path, "rb") as fh:
-            data = fh.read()
+        data = read_regular(path)
         found[key] = LocalFile(
             path=path,
             md5=hashlib.md5(data).hexdigest(),
@@ -606,8 +631,7 @@ def lean_client(s3, target) -> Lean | None:
 
 
 def _put(s3, target, rel: str, f: LocalFile, lean: Lean | None = None) -> Remote:
-    with open(f.path, "rb") as fh:
-        data = fh.read()
+    data = read_regular(f.path)
     md5 = hashlib.md5(data).digest()
     if md5.hex() != f.md5:
         raise PublishError(f"{f.path} changed while deploying; rebuild and deploy again")

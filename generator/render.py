@@ -435,6 +435,12 @@ class Renderer:
             )
         except jinja2.TemplateError as exc:
             raise ThemeError(f"{_template_location(exc)}template error in {template}: {exc}") from None
+        except ThemeError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a template's own Python error, e.g. {{ 1 // 0 }}
+            reason = " ".join(f"{type(exc).__name__}: {exc}".split())
+            raise ThemeError(f"{_template_location(exc)}template {template} failed rendering {path or 'index.html'}: "
+                             f"{reason}") from None
         return html.encode("utf-8")
 
     def incident_view(self, state: EventState) -> dict:

@@ -18,12 +18,23 @@ from pathlib import Path
 import click
 
 from generator.build import CACHE_FILE, build
-from generator.problems import ContentError
+from generator.errors import StatusgenError, describe_os_error
 
 
 class _Handler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):  # one line per request drowns the rebuild messages
         pass
+
+    def send_head(self):
+        # A path no file can have (a NUL byte, an unpaired surrogate) is simply not there.
+        try:
+            if "\x00" in self.translate_path(self.path):
+                self.send_error(404)
+                return None
+            return super().send_head()
+        except ValueError:
+            self.send_error(404)
+            return None
 
     def send_error(self, code, message=None, explain=None):
         # Behave like the S3 website endpoint: a missing page gets the site's 404.html.
@@ -52,11 +63,15 @@ def rebuild(root: Path, now: datetime, out: Path) -> str:
     """Build once; a message saying what happened. Content errors are reported, not raised."""
     try:
         result = build(root, now, out, cache=root / CACHE_FILE)
-    except ContentError as exc:
-        return f"{exc.message}\nbuild failed; still serving the last good build"
-    except click.ClickException as exc:  # a theme error names the template and line
-        return f"{exc.message}\nbuild failed; still serving the last good build"
-    return f"built {result.files} files"
+    except (StatusgenError, click.ClickException) as exc:  # content errors; a theme error names the template and line
+        message = exc.message
+    except OSError as exc:
+        message = describe_os_error(exc)
+    except Exception as exc:  # noqa: BLE001 - the last net: a preview must outlive any bad save
+        message = " ".join(f"{type(exc).__name__}: {exc}".split())
+    else:
+        return f"built {result.files} files"
+    return f"{message}\nbuild failed; still serving the last good build"
 
 
 def watched_paths(root: Path) -> list[Path]:

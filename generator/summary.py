@@ -9,6 +9,8 @@ temporary folder, so the "before" is loaded by the same loader as the "after".
 from __future__ import annotations
 
 import io
+import os
+import stat
 import subprocess
 import tarfile
 from dataclasses import dataclass, field
@@ -301,9 +303,53 @@ def read_base(site: Path, ref: str, into: Path, now: datetime) -> Content | None
     site = Path(site).resolve()
     prefix = _git(["rev-parse", "--show-prefix"], site).decode().strip()
     data = _git(["archive", "--format=tar", ref, "--", f"{prefix}content"], site)
-    with tarfile.open(fileobj=io.BytesIO(data)) as archive:
-        archive.extractall(into, filter="data")
+    _extract(data, Path(into))
     content, problems = load(Path(into) / prefix, now)
     if content is None:
         raise BaseUnavailable("its content does not load: " + "; ".join(p.format_text() for p in problems.errors[:3]))
     return content
+
+
+def _extract(data: bytes, into: Path) -> None:
+    """Unpack a `git archive` tar under `into`, and never anywhere else.
+
+    Folders and regular files are written; a link is made as a link (never
+    followed here), so the loader treats it as it treats one in the working
+    tree. Members with absolute or `..` names, members under a link, and any
+    other kind of member are skipped.
+    """
+    root = os.path.realpath(into)
+    try:
+        with tarfile.open(fileobj=io.BytesIO(data)) as archive:
+            for member in archive:
+                parts = [part for part in member.name.split("/") if part not in ("", ".")]
+                if not parts or ".." in parts or member.name.startswith("/"):
+                    continue
+                if not _real_folders(root, parts[:-1]):
+                    continue
+                dest = os.path.join(root, *parts)
+                if member.isdir():
+                    if not os.path.lexists(dest):
+                        os.mkdir(dest, 0o755)
+                elif member.isreg():
+                    fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+                    with os.fdopen(fd, "wb") as handle:
+                        handle.write(archive.extractfile(member).read())
+                elif member.issym():
+                    os.symlink(member.linkname, dest)
+    except (OSError, tarfile.TarError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise BaseUnavailable(f"cannot unpack it: {reason}") from None
+
+
+def _real_folders(root: str, parts: list[str]) -> bool:
+    """Make root/parts… as folders; False when a file or a link is in the way."""
+    path = root
+    for part in parts:
+        path = os.path.join(path, part)
+        try:
+            if not stat.S_ISDIR(os.lstat(path).st_mode):
+                return False
+        except FileNotFoundError:
+            os.mkdir(path, 0o755)
+    return True
