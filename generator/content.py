@@ -31,6 +31,7 @@ from generator.model import (
 )
 from generator.problems import Problems, did_you_mean
 from generator.settings import check_keys, parse_site
+from generator.terminal import printable
 from generator.timestamps import UTC, TimestampError, parse_date, parse_timestamp
 from generator.yamlsource import YAMLSyntaxError, YList, YMap, load_yaml
 
@@ -430,13 +431,14 @@ def load_incidents(folder: Path, root: Path, site: Site, catalog: Catalog, probl
     with os.scandir(folder) as entries:  # a DirEntry knows if it is a folder without another stat
         names = sorted(e.name for e in entries if not e.name.startswith(".") and not e.is_dir())
     for name in names:
-        rel = prefix + name
+        shown = printable(name)  # a name with control characters is an error, reported escaped
+        rel = prefix + shown
         stem, dot, suffix = name.rpartition(".")
-        if not dot or suffix != "md":
+        if (not dot or suffix != "md") and shown == name:
             problems.warn(rel, 1, 1, "ignored: incident files must end in .md")
             continue
-        if not SLUG.fullmatch(stem):
-            problems.error(rel, 1, 1, f'file name "{name}" is not a valid id: use lowercase letters, digits and hyphens, like 2026-11-26-api-errors.md')
+        if suffix != "md" or not SLUG.fullmatch(stem):
+            problems.error(rel, 1, 1, f'file name "{shown}" is not a valid id: use lowercase letters, digits and hyphens, like 2026-11-26-api-errors.md')
             continue
         files.append((folder / name, rel))
 
