@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from generator import __version__
+from generator.terminal import lines
 from generator.timestamps import UTC, TimestampError, parse_now
 
 
@@ -51,12 +52,20 @@ class Main(click.Group):
 
         try:
             return super().invoke(ctx)
+        except click.ClickException as exc:  # its message may quote content: a title, a file name
+            exc.message = lines(exc.message)
+            raise
         except StatusgenError as exc:
-            error = click.ClickException(exc.message)
+            error = click.ClickException(lines(exc.message))
             error.exit_code = exc.exit_code
             raise error from None
         except OSError as exc:  # the last net: a file we could not read or write
-            raise click.ClickException(describe_os_error(exc)) from None
+            raise click.ClickException(lines(describe_os_error(exc))) from None
+
+
+def echo(text: str, err: bool = False) -> None:
+    """click.echo for text that may come from content: no control character reaches the terminal."""
+    click.echo(lines(str(text)), err=err)
 
 
 @click.group(cls=Main, context_settings={"help_option_names": ["-h", "--help"]})
@@ -144,7 +153,7 @@ def _create(site, kind, title, components, now, message, start=None, end=None):
         path = create_event(site, kind, title, list(components), now, message or "", start, end)
     except AuthoringError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(path)
+    echo(path)
 
 
 @new.command("incident")
@@ -214,8 +223,8 @@ def _post(site, ref, status, message, at):
     except (AuthoringError, TimestampError) as exc:
         raise click.ClickException(str(exc)) from None
     for warning in posted.warnings:
-        click.echo(warning, err=True)
-    click.echo(posted.path)
+        echo(warning, err=True)
+    echo(posted.path)
 
 
 @main.command()
@@ -278,9 +287,9 @@ def init(target, requirement, git, now):
 
     done = scaffold.init(target, read_clock(now), requirement)
     for path in done.written:
-        click.echo(f"wrote {path}")
+        echo(f"wrote {path}")
     for path in done.kept:
-        click.echo(f"kept  {path} (it was already there)")
+        echo(f"kept  {path} (it was already there)")
     if done.gitignore_added:
         click.echo(f"added {', '.join(done.gitignore_added)} to {Path(target) / '.gitignore'}")
     if not scaffold.in_git_repository(target):
@@ -355,7 +364,7 @@ def next_change_command(site, now, due_within, lookback, wait):
         sys.exit(2)
     stale = next_stale(content, since)
     click.echo(isoformat(stale.at) if stale.at else "none")
-    click.echo(f"({stale.reason})", err=True)
+    echo(f"({stale.reason})", err=True)
     if due_within is None:
         return
     if not is_due(stale.at, clock, due_within):
@@ -379,7 +388,7 @@ def build(site, now, out, no_cache):
     from generator.build import CACHE_FILE, build as build_site
 
     result = build_site(site, read_clock(now), out, cache=None if no_cache else site / CACHE_FILE)
-    click.echo(f"built {result.files} files ({result.bytes / 1e6:.1f} MB) into {result.out}", err=True)
+    echo(f"built {result.files} files ({result.bytes / 1e6:.1f} MB) into {result.out}", err=True)
 
 
 @main.command()
@@ -396,7 +405,7 @@ def serve(site, now, port):
     from generator.serve import serve as serve_site
 
     read_clock(now)  # reject a bad --now before serving
-    serve_site(site, lambda: read_clock(now), port)
+    serve_site(site, lambda: read_clock(now), port, echo=echo)
 
 
 def _deploy_targets(site: Path):
@@ -444,7 +453,15 @@ def deploy(site, names, dry_run, no_delete, max_deletes, from_dir, setup, verify
         from_dir = build_site(site, read_clock(now), cache=site / CACHE_FILE).out
     folder = from_dir
     options = Options(dry_run=dry_run, delete=not no_delete, max_deletes=max_deletes, setup=setup, verify=verify)
-    echo_events(publish(folder, targets, options), tty=sys.stderr.isatty())
+    echo_events(_printable_events(publish(folder, targets, options)), tty=sys.stderr.isatty())
+
+
+def _printable_events(events):
+    """Deploy lines name keys, and a bucket may hold keys anyone wrote: escape them for the terminal."""
+    from dataclasses import replace
+
+    for event in events:
+        yield replace(event, target=lines(event.target), text=lines(event.text))
 
 
 if __name__ == "__main__":  # pragma: no cover

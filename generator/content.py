@@ -43,6 +43,7 @@ from generator.model import (
 from generator.problems import Problems, did_you_mean
 from generator.settings import check_keys, parse_site, text_field
 from generator.sitefiles import Boundary, SiteFileError
+from generator.terminal import printable
 from generator.timestamps import UTC, TimestampError, parse_date, parse_timestamp
 from generator.yamlsource import YAMLSyntaxError, YList, YMap, load_yaml
 
@@ -492,13 +493,14 @@ def load_incidents(folder: Path, root: Path, site: Site, catalog: Catalog, probl
     with os.scandir(folder) as entries:  # a DirEntry knows if it is a folder without another stat
         names = sorted(e.name for e in entries if not e.name.startswith(".") and not e.is_dir())
     for name in names:
-        rel = prefix + name
+        safe = printable(name)  # a name with control characters is an error, reported escaped
+        rel = prefix + safe
         stem, dot, suffix = name.rpartition(".")
-        if not dot or suffix != "md":
+        if (not dot or suffix != "md") and safe == name:
             problems.warn(rel, 1, 1, "ignored: incident files must end in .md")
             continue
-        if not SLUG.fullmatch(stem):
-            problems.error(rel, 1, 1, f'file name "{shown(name)}" is not a valid id: use lowercase letters, digits and hyphens, like 2026-11-26-api-errors.md')
+        if suffix != "md" or not SLUG.fullmatch(stem):
+            problems.error(rel, 1, 1, f'file name "{shown(safe)}" is not a valid id: use lowercase letters, digits and hyphens, like 2026-11-26-api-errors.md')
             continue
         if len(stem) > MAX_ID_LENGTH:
             problems.error(rel, 1, 1, f"the file name is {len(stem)} characters long without .md; an id can be at most {MAX_ID_LENGTH}")

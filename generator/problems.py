@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from dataclasses import dataclass, field
 
 import click
 
+from generator.terminal import printable
+
 ERROR = "error"
 WARNING = "warning"
+SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True, order=True)
@@ -21,21 +25,38 @@ class Problem:
     message: str
 
     def format_text(self) -> str:
-        return f"{self.path}:{self.line}:{self.col}: {self.severity}: {self.message}"
+        """One line for a terminal: control characters from content are shown as escapes."""
+        return f"{printable(self.path)}:{self.line}:{self.col}: {self.severity}: {printable(self.message)}"
 
     def format_github(self) -> str:
-        # GitHub annotation values must escape %, CR and LF.
-        msg = self.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-        return f"::{self.severity} file={self.path},line={self.line},col={self.col}::{msg}"
+        """A GitHub Actions workflow command: every property and the message escaped."""
+        props = f"file={github_property(self.path)},line={self.line},col={self.col}"
+        return f"::{self.severity} {props}::{github_data(self.message)}"
 
     def as_dict(self) -> dict:
         return {
-            "path": self.path,
+            "path": _well_formed(self.path),
             "line": self.line,
             "col": self.col,
             "severity": self.severity,
-            "message": self.message,
+            "message": _well_formed(self.message),
         }
+
+
+def github_data(text: str) -> str:
+    """A workflow command's message: % CR LF as GitHub asks; other controls made visible."""
+    escaped = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return printable(escaped)
+
+
+def github_property(text: str) -> str:
+    """A workflow command's property value: also : and , which end a property."""
+    return github_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def _well_formed(text: str) -> str:
+    """JSON escapes controls itself; a lone surrogate (an undecodable file name) is not valid Unicode."""
+    return SURROGATE.sub(lambda m: printable(m.group()), text)
 
 
 def _one_line(message: str) -> str:
@@ -85,7 +106,8 @@ class ContentError(click.ClickException):
 
 def format_problems(problems: list[Problem], fmt: str = "text") -> str:
     if fmt == "json":
-        return json.dumps([p.as_dict() for p in problems], indent=2)
+        # ensure_ascii: control, bidi and separator characters leave as \u escapes, never raw.
+        return json.dumps([p.as_dict() for p in problems], indent=2, ensure_ascii=True)
     if fmt == "github":
         return "\n".join(p.format_github() for p in problems)
     return "\n".join(p.format_text() for p in problems)

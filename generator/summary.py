@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import stat
 import subprocess
 import tarfile
@@ -22,6 +23,7 @@ from generator.model import COMPONENT_STATUS_LABELS, STATUS_LABELS, Content, Gro
 from generator.policy import human_duration, notice_given
 from generator.problems import Problems
 from generator.status import EventState, Snapshot
+from generator.terminal import printable
 from generator.timestamps import UTC
 
 MAX_PROBLEMS = 20
@@ -157,12 +159,33 @@ def diff(before: Content | None, after: Content, now: datetime) -> Changes:
 # --- Markdown ----------------------------------------------------------------------
 
 
+# The characters that start or end something in GitHub-flavoured Markdown mid-line:
+# emphasis, strikethrough, code, links and images (no "[", no link), table cells,
+# headings, math. A backslash makes each a plain character. md() output is never
+# at the start of a line, so list, quote and heading markers there need nothing.
+MD_SPECIAL = re.compile(r"[\\`*_\[\]|#~$]")
+# A mention or team ping needs a letter or digit right after "@"; a zero-width space
+# there keeps "@org/team" and "@everyone" readable and inert.
+MENTION = re.compile(r"@(?=\w)")
+
+
 def md(text: str) -> str:
-    """Text safe to put in Markdown (and the HTML GitHub allows in it)."""
-    out = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    for ch in "\\`*_[]|#~":
-        out = out.replace(ch, "\\" + ch)
-    return out.replace("\n", " ")
+    """Content as inert text in GitHub-flavoured Markdown: one line, no HTML, links, images,
+    headings, table cells, mentions or control characters of its own."""
+    out = printable(" ".join(str(text).splitlines()))
+    out = out.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    out = MD_SPECIAL.sub(lambda m: "\\" + m.group(), out)
+    return MENTION.sub("@\u200b", out)
+
+
+def code(text: str) -> str:
+    """Content as a code span (HTML, links and mentions are plain text there), with a
+    fence longer than any run of backticks inside it; line breaks are shown as escapes."""
+    out = printable(str(text))
+    longest = max((len(run) for run in re.findall("`+", out)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if out.startswith(("`", " ")) or out.endswith(("`", " ")) or longest else ""
+    return f"{fence}{pad}{out}{pad}{fence}"
 
 
 def _when(dt: datetime) -> str:
@@ -188,9 +211,9 @@ def to_markdown(changes: Changes, after: Content | None, now: datetime, problems
                 base: str, base_error: str | None = None) -> str:
     """The pull-request summary."""
     lines = ["## What this change does to the status page", ""]
-    lines.append(f"Compared with `{md(base)}`, both as of {_when(now)}.")
+    lines.append(f"Compared with {code(base)}, both as of {_when(now)}.")
     if base_error:
-        lines += ["", f"> **Note:** the content at `{md(base)}` could not be read ({md(base_error)}), "
+        lines += ["", f"> **Note:** the content at {code(base)} could not be read ({md(base_error)}), "
                   "so everything below is treated as new."]
     e, w = len(problems.errors), len(problems.warnings)
     lines.append("")
@@ -202,7 +225,7 @@ def to_markdown(changes: Changes, after: Content | None, now: datetime, problems
         lines.append("**Check: ✅ no problems.**")
     shown = problems.sorted()[:MAX_PROBLEMS]
     for p in shown:
-        lines.append(f"- `{md(p.path)}:{p.line}` {p.severity}: {md(p.message)}")
+        lines.append(f"- {code(f'{p.path}:{p.line}')} {p.severity}: {md(p.message)}")
     if len(problems.items) > len(shown):
         lines.append(f"- … and {len(problems.items) - len(shown)} more (see the check output)")
     if after is None:
@@ -217,21 +240,21 @@ def to_markdown(changes: Changes, after: Content | None, now: datetime, problems
         for c in changes.components:
             before = "(new component)" if c.before is None else _label(c.before)
             after_label = "(removed)" if c.after is None else _label(c.after)
-            lines.append(f"| {md(c.name)} | {before} | **{after_label}** |")
+            lines.append(f"| {md(c.name)} | {md(before)} | **{md(after_label)}** |")
 
     if changes.events:
         lines += ["", "### Incidents and maintenance notices", ""]
         for ev in changes.events:
-            title = f"**{md(ev.state.incident.title)}** (`{ev.state.id}`)"
-            status = _label(ev.state.status)
+            title = f"**{md(ev.state.incident.title)}** ({code(ev.state.id)})"
+            status = md(_label(ev.state.status))
             if ev.kind == "opened":
-                lines.append(f"- 🔴 Opened: {title}, {status}; impact {ev.state.incident.impact}")
+                lines.append(f"- 🔴 Opened: {title}, {status}; impact {md(ev.state.incident.impact)}")
             elif ev.kind == "posted":
                 lines.append(f"- Posted, already {status.lower()}: {title}")
             elif ev.kind == "resolved":
-                lines.append(f"- ✅ Resolved: {title} ({_label(ev.before_status)} → {status})")
+                lines.append(f"- ✅ Resolved: {title} ({md(_label(ev.before_status))} → {status})")
             elif ev.kind == "updated":
-                move = status if ev.before_status == ev.state.status else f"{_label(ev.before_status)} → {status}"
+                move = status if ev.before_status == ev.state.status else f"{md(_label(ev.before_status))} → {status}"
                 lines.append(f"- Updated: {title} ({move})")
             elif ev.kind == "edited":
                 lines.append(f"- Edited, no new update: {title}")
@@ -241,16 +264,16 @@ def to_markdown(changes: Changes, after: Content | None, now: datetime, problems
     if changes.feed or changes.later:
         lines += ["", f"### Feed entries that will be published ({len(changes.feed)})", ""]
         for entry in changes.feed:
-            lines.append(f"- [{entry.update.label}] {md(entry.incident_title)}, {_when(entry.update.at)}")
+            lines.append(f"- [{md(entry.update.label)}] {md(entry.incident_title)}, {_when(entry.update.at)}")
         for entry in changes.later:
-            lines.append(f"- Later, at {_when(entry.update.at)}: [{entry.update.label}] {md(entry.incident_title)}")
+            lines.append(f"- Later, at {_when(entry.update.at)}: [{md(entry.update.label)}] {md(entry.incident_title)}")
 
     if changes.maintenance:
         policy = after.site.policy
         lines += ["", "### Maintenance", ""]
         for m in changes.maintenance:
             inc = m.state.incident
-            title = f"**{md(inc.title)}** (`{m.state.id}`)"
+            title = f"**{md(inc.title)}** ({code(m.state.id)})"
             window = _window(inc.start, inc.end, tz)
             if m.kind == "cancelled":
                 lines.append(f"- Cancelled: {title}, {window}")
@@ -263,7 +286,7 @@ def to_markdown(changes: Changes, after: Content | None, now: datetime, problems
             elif m.notice is None:
                 lines.append("  - ⚠️ Notice unknown: it has no Scheduled update.")
             elif m.state.status != "scheduled":
-                lines.append(f"  - Already {_label(m.state.status).lower()}.")
+                lines.append(f"  - Already {md(_label(m.state.status).lower())}.")
             else:
                 ok = "✅" if m.notice >= policy.maintenance_notice else "⚠️"
                 lines.append(
