@@ -55,10 +55,24 @@ def _mark(node, offset: int) -> Pos:
     return (node.start_mark.line + 1 + offset, node.start_mark.column + 1)
 
 
+MAX_DEPTH = 50  # content never nests this deep; a thousand levels only cost time
+
+
 class _Loader(yaml.SafeLoader):
     line_offset = 0
+    depth = 0
 
     def compose_node(self, parent, index):
+        if self.depth >= MAX_DEPTH:
+            line, col = _mark(self.peek_event(), self.line_offset)
+            raise YAMLSyntaxError(f"YAML nested more than {MAX_DEPTH} levels deep", line, col)
+        self.depth += 1
+        try:
+            return self._compose_one(parent, index)
+        finally:
+            self.depth -= 1
+
+    def _compose_one(self, parent, index):
         # An alias repeats a subtree without writing it out: a few hundred bytes can
         # stand for gigabytes ("billion laughs"). Content never needs one.
         if self.check_event(yaml.AliasEvent):
@@ -149,7 +163,7 @@ def load_yaml(text: str, line_offset: int = 0):
 
     Text with an anchor or alias character takes the careful parser, which refuses aliases.
     """
-    if _FastLoader is not _Loader and "*" not in text and "&" not in text:
+    if _FastLoader is not _Loader and "*" not in text and "&" not in text and not _maybe_deep(text):
         try:
             return _load_with(_FastLoader, text, line_offset)
         except YAMLSyntaxError:
@@ -157,6 +171,11 @@ def load_yaml(text: str, line_offset: int = 0):
         except Exception:  # noqa: BLE001 - any failure: the careful parser below explains it
             pass
     return _load_carefully(text, line_offset)
+
+
+def _maybe_deep(text: str) -> bool:
+    """Whether flow collections might nest past MAX_DEPTH (then the careful parser counts)."""
+    return text.count("[") + text.count("{") > MAX_DEPTH
 
 
 def _load_carefully(text: str, line_offset: int):

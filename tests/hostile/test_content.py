@@ -482,3 +482,12 @@ def test_update_refuses_an_out_of_range_time(tmp_path):
     code, out = run(["update", "good", "monitoring", "ok", "--site", str(site), "--at", "9999-12-31 23:59 -05:00"])
     assert code == 1 and "out of range" in out, out
     assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize("depth", [60, 5000])
+def test_deep_yaml_nesting_is_refused_quickly(tmp_path, depth):
+    site = good_site(tmp_path)
+    (site / "content/incidents/deep.md").write_text(incident(extra=f"x: {'[' * depth}{']' * depth}\n"), encoding="utf-8")
+    code, err, seconds, rss = measured(["check", str(site), "--now", NOW])
+    assert code == 1 and "content/incidents/deep.md:5:53: error:" in err and "nested more than 50 levels" in err, err
+    assert seconds < 1 and rss < 100, (seconds, rss)
