@@ -22,7 +22,6 @@ from generator.limits import (
     describe_character,
     forbidden_character,
     shown,
-    text_problem,
 )
 from generator.model import (
     IMPACT_OF_STATUS,

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import threading
-import time
 import urllib.request
 from datetime import timedelta
 from pathlib import Path
@@ -180,40 +178,20 @@ def test_a_missing_theme_is_a_clear_error(tmp_path):
 
 
 def test_serve_rebuilds_and_keeps_the_last_good_build(tmp_path):
-    from generator.serve import serve
+    from tests.serving import serving, wait_for
 
     shutil.copytree(ROOT / "content", tmp_path / "content")
-    messages, urls, stop = [], [], threading.Event()
-    thread = threading.Thread(
-        target=serve,
-        kwargs=dict(root=tmp_path, clock=lambda: FIXED_NOW, port=0, echo=messages.append, stop=stop, ready=urls.append),
-        daemon=True,
-    )
-    thread.start()
-
-    def wait_for(predicate, timeout=20.0):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if predicate():
-                return True
-            time.sleep(0.1)
-        return False
-
-    try:
-        assert wait_for(lambda: urls), messages
-        assert urls[0].startswith("http://127.0.0.1:")
+    with serving(tmp_path, FIXED_NOW) as served:
+        messages, url = served.messages, served.url
+        assert url.startswith("http://127.0.0.1:")
         site_yaml = tmp_path / "content" / "site.yaml"
-        time.sleep(0.5)  # let the watcher start
         site_yaml.write_text(site_yaml.read_text(encoding="utf-8").replace("Hourglass Status", "Renamed Status"), encoding="utf-8")
-        assert wait_for(lambda: b"Renamed Status" in urllib.request.urlopen(urls[0]).read()), messages
+        assert wait_for(lambda: b"Renamed Status" in urllib.request.urlopen(url).read()), messages
         broken = tmp_path / "content" / "incidents" / "2026-11-30-broken.md"
         broken.write_text("---\ntitle: Broken\ncomponents:\n  nosuch: major_outage\n---\n", encoding="utf-8")
         assert wait_for(lambda: any("nosuch" in m for m in messages)), messages
         assert any("still serving the last good build" in m for m in messages)
-        assert b"Renamed Status" in urllib.request.urlopen(urls[0]).read()
+        assert b"Renamed Status" in urllib.request.urlopen(url).read()
         with pytest.raises(urllib.error.HTTPError) as missing:
-            urllib.request.urlopen(urls[0] + "no/such/page/")
+            urllib.request.urlopen(url + "no/such/page/")
         assert missing.value.code == 404 and b"Page not found" in missing.value.read()
-    finally:
-        stop.set()
-        thread.join(10)

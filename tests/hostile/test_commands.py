@@ -5,11 +5,8 @@ from __future__ import annotations
 import io
 import os
 import shutil
-import stat
 import subprocess
 import tarfile
-import threading
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -203,55 +200,36 @@ def test_serve_answers_404_to_a_nul_byte_without_a_traceback(tmp_path, capfd):
 
 
 def test_serve_survives_bad_saves_and_keeps_the_last_good_build(tmp_path):
-    from generator.serve import serve
     from tests.conftest import FIXED_NOW
+    from tests.serving import serving, wait_for
 
     site = scratch_site(tmp_path / "site")
-    messages, urls, stop = [], [], threading.Event()
-    thread = threading.Thread(
-        target=serve,
-        kwargs=dict(root=site, clock=lambda: FIXED_NOW, port=0, echo=messages.append, stop=stop, ready=urls.append),
-        daemon=True,
-    )
-    thread.start()
+    with serving(site, FIXED_NOW) as served:
+        messages = served.messages
 
-    def wait_for(predicate, timeout=30.0):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if predicate():
-                return True
-            time.sleep(0.1)
-        return False
+        def failures():
+            return sum("still serving the last good build" in m for m in messages)
 
-    def failures():
-        return sum("still serving the last good build" in m for m in messages)
+        def home():
+            return urllib.request.urlopen(served.url, timeout=10).read()
 
-    def home():
-        return urllib.request.urlopen(urls[0], timeout=10).read()
-
-    try:
-        assert wait_for(lambda: urls), messages
         good = home()
         assert b"Scratch Status" in good
-        time.sleep(0.5)  # let the watcher start
         incidents = site / "content" / "incidents"
         (incidents / "2026-11-20-bad.md").write_bytes(
             b"---\ntitle: Control \\x01 title\ncomponents: {api: major_outage}\n---\n"
             b"## 2026-11-20 10:00 UTC \xe2\x80\x94 Investigating\nA control character: \x01 here.\n"
         )
         assert wait_for(lambda: failures() >= 1), messages
-        assert thread.is_alive() and home() == good
+        assert served.thread.is_alive() and home() == good
         (incidents / "2026-11-20-bad.md").unlink()
         assert wait_for(lambda: any(m.startswith("built ") for m in messages[-3:])), messages
         _themed(site, "index.html")
         assert wait_for(lambda: any("ZeroDivisionError" in m for m in messages)), messages
-        assert thread.is_alive() and home() == good
+        assert served.thread.is_alive() and home() == good
         error_lines = [m for m in messages if "still serving" in m]
         assert all("Traceback" not in m for m in messages)
         assert all(len(m.splitlines()) >= 2 for m in error_lines)  # the errors, then what happens
         settings = site / "content" / "site.yaml"
         settings.write_text(settings.read_text(encoding="utf-8").replace("theme: custom\n", ""), encoding="utf-8")
         assert wait_for(lambda: b"Scratch Status" in home() and messages[-1].startswith("built ")), messages
-    finally:
-        stop.set()
-        thread.join(10)
