@@ -239,15 +239,8 @@ class Objects:
 
 
 def update_statuses(state: EventState) -> list[str]:
-    """Statuspage's status for each update, newest first: an "update" keeps the status
-    before it (Statuspage has no such status); cancelled maps as the maintenance does."""
-    current = "scheduled" if state.incident.is_maintenance else "investigating"
-    out = []
-    for update in reversed(state.updates):  # oldest first
-        if update.status != "update":
-            current = update.status
-        out.append(MAINTENANCE_STATUS.get(current, current))
-    return out[::-1]
+    """Statuspage's status for each update, newest first (the engine's, with cancelled as completed)."""
+    return [MAINTENANCE_STATUS.get(status, status) for status in state.update_statuses()]
 
 
 # -- endpoints ----------------------------------------------------------------

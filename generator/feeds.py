@@ -16,7 +16,7 @@ from feedgen.feed import FeedGenerator
 
 from generator.api import EARLIEST, permalink
 from generator.markup import to_html
-from generator.model import Site, Update
+from generator.model import STATUS_LABELS, Site, Update
 from generator.status import EventState, Snapshot
 from generator.timestamps import UTC, heading_stamp
 
@@ -28,6 +28,7 @@ GENERATOR = "statusgen"
 class Entry:
     state: EventState
     update: Update
+    status: str  # the event's status just after this update
 
     @property
     def at(self) -> datetime:
@@ -37,10 +38,10 @@ class Entry:
 def entries_for(snap: Snapshot, component_ids: tuple[str, ...] | None = None) -> list[Entry]:
     """Visible updates of the events touching any of `component_ids` (all when None), newest first."""
     out = [
-        Entry(state, update)
+        Entry(state, update, status)
         for state in snap.events.values()
         if component_ids is None or any(c in state.incident.components for c in component_ids)
-        for update in state.updates
+        for update, status in zip(state.updates, state.update_statuses())
     ]
     out.sort(key=lambda e: (e.at, e.state.id), reverse=True)
     return out[:LIMIT]
@@ -53,7 +54,8 @@ def entry_id(site: Site, entry: Entry) -> str:
 
 
 def entry_title(entry: Entry) -> str:
-    return f"[{entry.update.label}] {entry.state.incident.title}"
+    # The event's status as this update left it, as the API's incident_updates[].status says.
+    return f"[{STATUS_LABELS[entry.status]}] {entry.state.incident.title}"
 
 
 def entry_html(snap: Snapshot, entry: Entry) -> str:

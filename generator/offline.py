@@ -19,7 +19,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from generator.model import STATUS_LABELS, Site
+from generator.model import Site
 from generator.status import EventState, Snapshot
 from generator.timestamps import UTC, isoformat
 
@@ -131,7 +131,7 @@ def offline_context(snap: Snapshot) -> dict:
             lead += " Our next planned maintenance:"
         incidents = [
             {"title": s.incident.title, "url": f"{site.url}incidents/{s.id}/",
-             "status": STATUS_LABELS.get(s.status, s.status)}
+             "status": s.label}
             for s in sorted(snap.active_incidents, key=lambda s: (s.began, s.id), reverse=True)[:MAX_LISTED]
         ]
     host = site.url.split("://", 1)[-1].rstrip("/")

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
 
-from generator.model import IMPACTS, Component, Content, Group, Incident, Update, worst
+from generator.model import IMPACTS, STATUS_LABELS, Component, Content, Group, Incident, Update, worst
 from generator.timestamps import UTC
 
 INDICATOR_DESCRIPTIONS = {
@@ -72,6 +72,30 @@ class EventState:
     @property
     def latest(self) -> Update | None:
         return self.updates[0] if self.updates else None
+
+    @property
+    def label(self) -> str:
+        """The status every surface shows for this event at now: the page, the feeds, the API, the embed.
+
+        It is the engine's status, never the latest heading's word: an "Update"
+        posted after "Resolved" leaves the incident resolved, and a window that
+        has ended is completed even when no update says so.
+        """
+        return STATUS_LABELS[self.status]
+
+    def update_statuses(self) -> list[str]:
+        """The event's status just after each visible update, newest first.
+
+        An "update" carries the status before it (it is news without a change);
+        the first update of a maintenance before any status word counts as scheduled.
+        """
+        current = "scheduled" if self.incident.is_maintenance else "investigating"
+        out = []
+        for update in reversed(self.updates):  # oldest first
+            if update.status != "update":
+                current = update.status
+            out.append(current)
+        return out[::-1]
 
     @property
     def updated_at(self) -> datetime | None:

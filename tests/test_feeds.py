@@ -12,6 +12,7 @@ import pytest
 from generator.build import build
 from generator.content import load
 from generator.feeds import render_feeds
+from generator.model import STATUS_LABELS
 from generator.status import snapshot
 from tests.conftest import FIXED_NOW, ROOT
 from tests.scratch import resolved_incidents, write_site
@@ -49,10 +50,11 @@ def test_demo_site_feed(built_demo, name):
     assert feed.feed.link == content.site.url
     assert len({e.id for e in feed.entries}) == 50
     for entry, (at, state) in zip(feed.entries, expected):
-        update = next(u for u in state.updates if u.at == at)
+        update, status = next((u, s) for u, s in zip(state.updates, state.update_statuses()) if u.at == at)
         assert entry.id.startswith(f"tag:status.hourglass.example,{at:%Y-%m-%d}:/incidents/{state.id}/")
         assert entry.link == f"{content.site.url}incidents/{state.id}/#{update.anchor}"
-        assert entry.title == f"[{update.label}] {state.incident.title}"
+        # The status the update left the event in (an "Update" keeps the one before), as the API says.
+        assert entry.title == f"[{STATUS_LABELS[status]}] {state.incident.title}"
         assert parsed_time(entry.published_parsed) == at
         assert parsed_time(entry.updated_parsed if name.endswith("atom") else entry.published_parsed) == at
     # The feed's own time is the newest entry's, never the build's.
