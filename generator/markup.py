@@ -37,6 +37,7 @@ _CLEANER = nh3.Cleaner(
     strip_comments=True,
 )
 _LINK = re.compile(r'<a href="([^"]*)"[^>]*>(.*?)</a>', re.DOTALL)
+_HREFLESS = re.compile(r"<a(?![^>]*\shref=)[^>]*>(.*?)</a>", re.DOTALL)
 _TAG = re.compile(r"""<(?:[^>"']|"[^"]*"|'[^']*')*>""")
 # Rendered HTML by Markdown source. Pages, feeds and the API of a build share it,
 # and `serve` keeps it across rebuilds; it grows only with the content.
@@ -50,7 +51,10 @@ def _convert(text: str) -> str:
     out = _CONVERTER.reset().convert(text)
     for level in (2, 1):  # h1/h2 become h3/h4: the page owns h1 and h2
         out = out.replace(f"<h{level}>", f"<h{level + 2}>").replace(f"</h{level}>", f"</h{level + 2}>")
-    return _CLEANER.clean(out).strip()
+    out = _CLEANER.clean(out)
+    if "<a " in out:  # a link whose address the cleaner dropped (javascript:…) is plain text: <a rel> alone is invalid HTML
+        out = _HREFLESS.sub(r"\1", out)
+    return out.strip()
 
 
 def to_html(text: str) -> str:
@@ -90,7 +94,7 @@ def remember(html: dict[str, str]) -> None:
 
 # The on-disk cache is valid only for the same renderer: any change here starts it afresh.
 CACHE_KEY = "|".join([
-    "v1", markdown.__version__, getattr(nh3, "__version__", ""), ",".join(EXTENSIONS),
+    "v2", markdown.__version__, getattr(nh3, "__version__", ""), ",".join(EXTENSIONS),
     ",".join(sorted(ALLOWED_TAGS)), repr(sorted((k, sorted(v)) for k, v in ALLOWED_ATTRIBUTES.items())),
     ",".join(sorted(URL_SCHEMES)),
 ])
@@ -132,11 +136,72 @@ def save_cache(path: Path, keep) -> None:
 
 @lru_cache(maxsize=1 << 16)
 def to_text(text: str) -> str:
-    """Plain text of a piece of Markdown (links keep their address), for the API, calendar and titles."""
+    """Plain text of a piece of Markdown, for the API, the calendar and titles.
 
+    Paragraphs stay apart (a blank line), hard-wrapped lines are joined,
+    list items keep a marker ("- ", "1. "), code blocks keep their lines,
+    and links keep their address: "label (https://…)".
+    """
+    out = to_html(text)
+    simple = _PARAGRAPHS.fullmatch(out)
+    if simple:  # nearly every update: plain paragraphs, no markup
+        return html.unescape("\n\n".join(" ".join(p.split("\n")) for p in _PARAGRAPH.findall(out))).strip()
+    return _to_text(out)
+
+
+_PARAGRAPHS = re.compile(r"(?:<p>[^<]*</p>\n*)+")
+_PARAGRAPH = re.compile(r"<p>([^<]*)</p>")
+_TOKEN = re.compile(r"""(<(?:[^>"']|"[^"]*"|'[^']*')*>)""")
+_WRAP = re.compile(r"[ \t]*\n\s*")
+_BLOCK_END = {"p", "h3", "h4", "h5", "h6", "blockquote", "pre", "table", "ul", "ol", "dl", "details", "hr"}
+
+
+def _to_text(out: str) -> str:
     def link(m: re.Match) -> str:
         href, label = html.unescape(m.group(1)), m.group(2)
         return label if html.unescape(_TAG.sub("", label)) == href else f"{label} ({href})"
 
-    # The HTML is our own sanitized output, so stripping its tags by pattern is safe.
-    return html.unescape(_TAG.sub("", _LINK.sub(link, to_html(text)))).strip()
+    parts: list[str] = []
+    lists: list[list] = []  # [kind, next number] of the open lists
+    in_pre = 0
+    for token in _TOKEN.split(_LINK.sub(link, out)):
+        if not token:
+            continue
+        if token[0] != "<":
+            if in_pre:
+                parts.append(token)
+            elif token.strip():
+                token = _WRAP.sub(" ", token)  # a hard wrap is a space
+                parts.append(token.lstrip() if not parts or parts[-1].endswith("\n") else token)
+            elif "\n" not in token and parts and not parts[-1].endswith(("\n", " ")):
+                parts.append(" ")  # the space between two inline elements
+            continue
+        name = token[1:].split(None, 1)[0].rstrip("/>").lower()
+        if name in ("ul", "ol"):
+            start = re.search(r'start="(\d+)"', token)
+            lists.append([name, int(start.group(1)) if start else 1])
+        elif name == "li" and lists:
+            kind = lists[-1]
+            marker = f"{kind[1]}. " if kind[0] == "ol" else "- "
+            kind[1] += 1
+            parts.append("\n" + "  " * (len(lists) - 1) + marker)
+        elif name == "pre":
+            in_pre += 1
+        elif name == "/pre":
+            in_pre -= 1
+            parts.append("\n\n")
+        elif name in ("br", "br/"):
+            parts.append("\n")
+        elif name in ("/ul", "/ol"):
+            if lists:
+                lists.pop()
+            parts.append("\n\n" if not lists else "")
+        elif name in ("/tr", "/dt", "/dd"):
+            parts.append("\n")
+        elif name in ("/td", "/th"):
+            parts.append(" ")
+        elif name.startswith("/") and name[1:] in _BLOCK_END or name == "hr":
+            parts.append("\n\n")
+    text = html.unescape("".join(parts))
+    text = re.sub(r"[ \t]+\n", "\n", text)
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
