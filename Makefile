@@ -3,6 +3,7 @@
 #   make test   run the whole test suite (installs chromium with apt-get when it is missing and we are root)
 PYTHON ?= python3
 VENV ?= .venv
+PORT ?= 8000
 BIN = $(VENV)/bin
 
 .PHONY: demo test golden bench clean
@@ -14,7 +15,7 @@ $(BIN)/statusgen: pyproject.toml
 	touch $@
 
 demo: $(BIN)/statusgen
-	$(BIN)/statusgen serve .
+	$(BIN)/statusgen serve . --port $(PORT)
 
 test: $(BIN)/statusgen
 	@command -v chromium >/dev/null 2>&1 || [ "$$(id -u)" != 0 ] || \

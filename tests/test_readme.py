@@ -82,3 +82,32 @@ def check_serve(line: str, cwd: Path, env: dict) -> None:
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_make_demo_builds_and_serves_the_demo():
+    """README's first set-up command. PORT=0 picks a free port (the default is 8000)."""
+    import signal
+
+    venv = Path(sys.prefix)
+    proc = subprocess.Popen(["make", "-s", "demo", "PORT=0", f"VENV={venv}"], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        url, seen = None, []
+        deadline = time.monotonic() + 120
+        while url is None and time.monotonic() < deadline:
+            seen.append(proc.stdout.readline())
+            found = re.search(r"at (http://127\.0\.0\.1:\d+/)", seen[-1])
+            url = found.group(1) if found else None
+        assert url, "".join(seen)
+        with urllib.request.urlopen(url, timeout=10) as response:
+            assert response.status == 200 and b"Hourglass Status" in response.read()
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(10)
+
+
+def test_the_benchmarks_run(tmp_path):
+    """README's benchmark lines, at a size that takes seconds (the figures come from full runs)."""
+    for args in (["bench/build.py", "40", "--runs", "1"], ["bench/floor.py", "40"], ["bench/hostile.py", "--runs", "1"]):
+        result = subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0 and "Traceback" not in result.stderr, (args, result.stdout, result.stderr)
