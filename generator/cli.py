@@ -81,7 +81,8 @@ def main():
 @click.option("--summary", "summary_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Append a Markdown summary of what this change does to the public page to FILE.")
 @click.option("--base", metavar="REF",
-              help="The git ref to compare with for --summary. Default: origin/$GITHUB_BASE_REF if set, else HEAD.")
+              help="The git ref to compare with for --summary. Default: origin/$GITHUB_BASE_REF if set, else the "
+              "merge base of HEAD and the default branch (origin/HEAD, main or master).")
 def check(site, now, strict, fmt, summary_file, base):
     """Validate the content of SITE and report every problem at once.
 
@@ -111,18 +112,18 @@ def check(site, now, strict, fmt, summary_file, base):
 def _write_summary(site, content, problems, clock, summary_file, base):
     import tempfile
 
-    from generator.summary import BaseUnavailable, read_base, summarize
+    from generator.summary import Base, BaseUnavailable, default_base, read_base, summarize
 
-    if not base:
-        base_branch = os.environ.get("GITHUB_BASE_REF", "").strip()
-        base = f"origin/{base_branch}" if base_branch else "HEAD"
+    chosen = Base(base) if base else default_base(site, os.environ.get("GITHUB_BASE_REF", "").strip())
+    click.echo(f"summary: compared with {chosen.describe()}", err=True)
     before, error = None, None
     with tempfile.TemporaryDirectory(prefix="statusgen-base-") as tmp:
         try:
-            before = read_base(site, base, Path(tmp), clock)
+            before = read_base(site, chosen.ref, Path(tmp), clock)
         except BaseUnavailable as exc:
             error = str(exc)
-    text = summarize(before, content if not problems.errors else None, clock, problems, base, error)
+    text = summarize(before, content if not problems.errors else None, clock, problems, chosen.ref, error,
+                     chosen.markdown_note())
     with open(summary_file, "a", encoding="utf-8") as handle:
         handle.write(text)
 
