@@ -1,4 +1,10 @@
-"""Writing content files for staff: new incidents and maintenance notices."""
+"""Writing content files for staff: new incidents and maintenance notices, and updates.
+
+Every write is checked with the loader's own rules before anything touches
+the disk, and reports what `check` would say about the file it wrote (the
+policy, staleness, a time in the future), so the person at the keyboard sees
+it at once rather than in review.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +13,76 @@ import re
 import tempfile
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import yaml
 
-from generator.model import Catalog, Incident, Site
-from generator.timestamps import heading_stamp
+from generator.errors import StatusgenError
+from generator.model import Catalog, Content, Incident, Site
+from generator.problems import Problems
+from generator.timestamps import UTC, Reading, heading_stamp, local_reading, update_stamp
+
+# A stamp further than this before now is probably a wrong date or zone: say so.
+FAR_IN_THE_PAST = timedelta(hours=3)
+SITE_FILE = ("content", "site.yaml")
 
 
-class AuthoringError(ValueError):
+class AuthoringError(StatusgenError, ValueError):
     """A request we cannot turn into a valid file; the message says why."""
+
+
+def find_site(site: Path | None, cwd: Path | None = None) -> Path:
+    """The site folder: `site` when given (it must hold content/site.yaml), else the first folder
+    from `cwd` up that holds content/site.yaml, as a path relative to `cwd` (`.`, `..`, …)."""
+    if site is not None:
+        if not Path(site, *SITE_FILE).is_file():
+            raise AuthoringError(f"{site} is not a statusgen site: {Path(site, *SITE_FILE)} does not exist")
+        return Path(site)
+    here = Path(cwd) if cwd is not None else Path.cwd()
+    for folder in (here, *here.parents):
+        if Path(folder, *SITE_FILE).is_file():
+            return Path(os.path.relpath(folder, here))
+    raise AuthoringError("not inside a statusgen site (no content/site.yaml here or above); use --site DIR")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What a file is checked with: the site's settings and its components."""
+
+    site: Site
+    catalog: Catalog
+
+
+def _read_settings(root: Path, problems: Problems) -> Settings | None:
+    from generator.content import parse_catalog, read_yaml
+    from generator.settings import parse_site
+
+    site_path = Path(root, *SITE_FILE)
+    if not site_path.is_file():
+        raise AuthoringError(f"{site_path} does not exist (is {root} a statusgen site? use --site)")
+    site = parse_site(read_yaml(site_path, "content/site.yaml", problems), "content/site.yaml", problems)
+    comp_path = Path(root) / "content" / "components.yaml"
+    if comp_path.is_file():
+        catalog = parse_catalog(read_yaml(comp_path, "content/components.yaml", problems), "content/components.yaml", problems)
+    else:
+        problems.error("content/components.yaml", 1, 1, "no components: create content/components.yaml with a list of components")
+        catalog = Catalog()
+    return Settings(site, catalog) if site is not None else None
+
+
+def _fix_first(problems: Problems, fallback: str) -> AuthoringError:
+    errors = [p.format_text() for p in problems.sorted() if p.severity == "error"]
+    return AuthoringError("fix these first (statusgen check):\n" + "\n".join(errors or [fallback]))
+
+
+def read_settings(root: Path) -> Settings:
+    """The site's settings and components; AuthoringError when they have errors."""
+    problems = Problems()
+    settings = _read_settings(root, problems)
+    if settings is None or problems.errors:
+        raise _fix_first(problems, "content/site.yaml: cannot read the settings")
+    return settings
 
 
 def slugify(text: str, limit: int = 48) -> str:
@@ -30,6 +95,20 @@ def parse_component_option(value: str) -> tuple[str, str | None]:
     """`api=partial_outage` or `api` (status left to the default)."""
     cid, _, status = value.partition("=")
     return cid.strip(), (status.strip() or None)
+
+
+def component_options(kind: str, components: list[str]) -> dict:
+    """The `-c` options as {id: status or None}; an incident's components each need a status."""
+    pairs = dict(parse_component_option(c) for c in components)
+    if kind == "incident":
+        bare = [cid for cid, status in pairs.items() if status is None]
+        if bare:
+            cid = bare[0]
+            raise AuthoringError(
+                f'-c {cid}: say how {cid} is affected, e.g. -c {cid}=partial_outage '
+                f"(or degraded_performance, major_outage); only a maintenance takes a bare id"
+            )
+    return pairs
 
 
 def new_event_text(title: str, kind: str, components: dict, now: datetime, message: str,
@@ -66,39 +145,44 @@ def new_event_path(incidents_dir: Path, title: str, day: datetime) -> Path:
 
 
 def create_event(root: Path, kind: str, title: str, components: list[str], now: datetime, message: str = "",
-                 start: datetime | None = None, end: datetime | None = None) -> Path:
-    """Write a new incident or maintenance file under `root`, check it, and return its path.
+                 start: datetime | None = None, end: datetime | None = None,
+                 settings: Settings | None = None) -> Posted:
+    """Write a new incident or maintenance file under `root`, checked first, and say what was written.
 
-    The file is removed again if it does not pass `check`, so a bad request
-    never leaves a broken file behind.
+    The text is checked with the loader's rules before the file is created,
+    so a bad request (an unknown component, a bad status) writes nothing.
     """
-    from generator.content import load
+    from generator.content import parse_incident
 
     if not title.strip():
         raise AuthoringError("the title is empty")
     if kind == "maintenance" and (start is None or end is None):
         raise AuthoringError("a maintenance needs --start and --end")
-    pairs = dict(parse_component_option(c) for c in components)
+    pairs = component_options(kind, components)
+    settings = settings or read_settings(root)
     if not message:
         message = (
             "We are investigating reports of problems. Next update within 30 minutes."
             if kind == "incident"
             else "We will carry out planned maintenance in this window."
         )
+    stamp = now.astimezone(UTC).replace(second=0, microsecond=0)  # a new file has the minute to itself
     folder = Path(root) / "content" / "incidents"
+    path = new_event_path(folder, title, start if kind == "maintenance" else now)
+    rel = _rel(root, path)
+    text = new_event_text(title, kind, pairs, stamp, message, start, end)
+    found = Problems()
+    incident = parse_incident(text, path.stem, rel, settings.site, settings.catalog, found)
+    if found.errors or incident is None:
+        raise AuthoringError("not written: " + "\n".join(
+            [p.format_text() for p in found.sorted() if p.severity == "error"] or [f"{rel}: cannot be read back"]))
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise AuthoringError(_not_written(exc, folder)) from None
-    path = new_event_path(folder, title, start if kind == "maintenance" else now)
-    _write_new(path, new_event_text(title, kind, pairs, now, message, start, end).encode("utf-8"))
-    _content, problems = load(Path(root), now)
-    rel = path.relative_to(root).as_posix()
-    mine = [p for p in problems.errors if p.path == rel]
-    if mine:
-        path.unlink()
-        raise AuthoringError("\n".join(p.format_text() for p in mine))
-    return path
+    _write_new(path, text.encode("utf-8"))
+    first = incident.updates[0]
+    return Posted(path, first.status, first.at, _warnings(incident, settings, now, found), (), incident)
 
 
 # --- posting updates to an existing file -------------------------------------
@@ -160,18 +244,33 @@ def first_update_offset(text: str) -> int | None:
     return None
 
 
-def insert_update(text: str, at: datetime, status: str, message: str) -> str:
-    """`text` with a new update on top of the updates; every other byte is kept.
+def line_offset(text: str, line: int) -> int:
+    """The character offset where 1-based `line` starts, counting lines as the loader does."""
+    offset = 0
+    for _ in range(line - 1):
+        m = re.compile(r"\r\n|\r|\n").search(text, offset)
+        if m is None:
+            return len(text)
+        offset = m.end()
+    return offset
 
-    The update goes just before the first existing update heading (after any
-    summary), or at the end of a file that has no updates yet.
+
+def insert_update(text: str, at: datetime, status: str, message: str, before_line: int | None = None,
+                  at_end: bool = False) -> str:
+    """`text` with a new update among the updates; every other byte is kept.
+
+    By default the update goes on top: just before the first existing update
+    heading (after any summary), or at the end of a file that has no updates
+    yet. `before_line` puts it before the heading on that line instead, and
+    `at_end` after the last update, so an update dated earlier than others
+    keeps the file newest first.
     """
     from generator.model import STATUS_LABELS
 
     nl = _newline_of(text)
     body = nl.join(re.split(r"\r\n|\r|\n", message.strip()))  # not splitlines(): it also splits at \x0c, \x1c, U+2028
-    block = f"## {heading_stamp(at)} — {STATUS_LABELS[status]}{nl}{body}{nl}"
-    where = first_update_offset(text)
+    block = f"## {update_stamp(at)} — {STATUS_LABELS[status]}{nl}{body}{nl}"
+    where = None if at_end else (line_offset(text, before_line) if before_line else first_update_offset(text))
     if where is not None:
         return text[:where] + block + nl + text[where:]
     if not text.endswith(("\n", "\r")):
@@ -188,7 +287,7 @@ def strip_comments(text: str) -> str:
 def editor_template(title: str, status: str, at: datetime) -> str:
     from generator.model import STATUS_LABELS
 
-    return "\n\n" + EDITOR_HELP.format(label=STATUS_LABELS[status], title=title, stamp=heading_stamp(at))
+    return "\n\n" + EDITOR_HELP.format(label=STATUS_LABELS[status], title=title, stamp=update_stamp(at))
 
 
 def find_event_file(root: Path, ref: str) -> Path:
@@ -226,13 +325,51 @@ class EventFile:
             return "completed" if self.incident.is_maintenance else "resolved"
         return update_status(text, self.incident.is_maintenance)
 
+    def stamp_for(self, at: datetime, exact: bool) -> datetime:
+        return free_stamp(at, {u.at for u in self.incident.updates}, exact)
+
+
+def free_stamp(at: datetime, taken: set, exact: bool) -> datetime:
+    """The time to stamp an update meant for `at`, in a file whose updates have the times `taken`.
+
+    Several updates in one minute are normal during an incident, and two may
+    not share a time. A reading of the clock (`exact` False) is stamped to
+    the minute when no update of the file is in that minute; otherwise to the
+    second, later than every update of that minute, so it stays the newest.
+    A time given on purpose (`exact`) is kept unless taken, and then moved on
+    to the next free second. Nothing is ever refused for being too close.
+    """
+    at = at.astimezone(UTC).replace(microsecond=0)
+    minute = at.replace(second=0)
+    if exact:
+        candidate = at
+    else:
+        same = [t for t in taken if minute <= t < minute + timedelta(minutes=1)]
+        candidate = minute if not same else max(at, max(same) + timedelta(seconds=1))
+    while candidate in taken:
+        candidate += timedelta(seconds=1)
+    return candidate
+
 
 @dataclass(frozen=True)
 class Posted:
+    """What a write did: the file, the update it stamped, and what `check` says about the file now."""
+
     path: Path
     status: str
-    at: datetime
+    at: datetime  # the stamp written
     warnings: tuple[str, ...]  # check warnings for the file, formatted
+    notes: tuple[str, ...] = ()  # about the stamp: moved to a free second
+    incident: Incident | None = None  # the file as written
+
+
+def _warnings(incident: Incident | None, settings: Settings, now: datetime | None, found: Problems) -> tuple[str, ...]:
+    """The warnings `check` gives for this one file at `now`: the loader's, then the clock's (policy, staleness)."""
+    if incident is not None and not incident.draft and now is not None:
+        from generator.content import review
+
+        review(Content(settings.site, settings.catalog, (incident,)), now, found)
+    return tuple(p.format_text() for p in found.sorted() if p.severity == "warning")
 
 
 def open_event(root: Path, ref: str) -> EventFile:
@@ -241,26 +378,18 @@ def open_event(root: Path, ref: str) -> EventFile:
     Only the settings, the components and this one file are read, so posting
     stays fast on a site with years of history.
     """
-    from generator.content import parse_catalog, parse_incident, read_text, read_yaml
-    from generator.problems import Problems
-    from generator.settings import parse_site
+    from generator.content import parse_incident, read_text
 
     root = Path(root)
     path = find_event_file(root, ref)
     problems = Problems()
-    site_path = root / "content" / "site.yaml"
-    if not site_path.is_file():
-        raise AuthoringError(f"{site_path} does not exist (is {root} a statusgen site? use --site)")
-    site = parse_site(read_yaml(site_path, "content/site.yaml", problems), "content/site.yaml", problems)
-    comp_path = root / "content" / "components.yaml"
-    catalog = parse_catalog(read_yaml(comp_path, "content/components.yaml", problems), "content/components.yaml", problems)
+    settings = _read_settings(root, problems)
     rel = _rel(root, path)
     text = read_text(path, rel, problems)
-    incident = parse_incident(text, path.stem, rel, site, catalog, problems) if text and site else None
+    incident = parse_incident(text, path.stem, rel, settings.site, settings.catalog, problems) if text and settings else None
     if problems.errors or incident is None:
-        errors = [p.format_text() for p in problems.sorted() if p.severity == "error"]
-        raise AuthoringError("fix these first (statusgen check):\n" + "\n".join(errors or [f"{rel}: cannot read this file"]))
-    return EventFile(root, path, rel, incident, site, catalog)
+        raise _fix_first(problems, f"{rel}: cannot read this file")
+    return EventFile(root, path, rel, incident, settings.site, settings.catalog)
 
 
 def _rel(root: Path, path: Path) -> str:
@@ -270,24 +399,33 @@ def _rel(root: Path, path: Path) -> str:
         return path.as_posix()
 
 
-def post_update(event: EventFile, status: str, message: str, at: datetime) -> Posted:
+def post_update(event: EventFile, status: str, message: str, at: datetime, now: datetime | None = None,
+                exact: bool = True) -> Posted:
     """Insert an update into the event's file and write it, only if the result passes `check`.
 
-    The new text is parsed with the loader's own rules before anything is
-    written; on any error in the file, the file is left untouched.
+    The update is stamped at `at`, or the next free second (`free_stamp`),
+    and goes where it keeps the file newest first. The new text is parsed
+    with the loader's own rules before anything is written; on any error in
+    the file, the file is left untouched. `now` is the clock the warnings
+    are given at (default: `at`).
     """
     from generator.content import parse_incident
-    from generator.problems import Problems
 
     if not message.strip():
         raise AuthoringError("the message is empty; nothing was written")
+    stamp = event.stamp_for(at, exact)
+    asked, notes = at.astimezone(UTC).replace(microsecond=0), ()
+    if stamp != asked and (exact or stamp > asked):
+        later = "" if exact else " or later in that minute"
+        notes = (f"note: {event.rel} already has an update at {update_stamp(asked)}{later}, "
+                 f"so this one is stamped {update_stamp(stamp)}",)
     raw = event.path.read_bytes()
     bom = "\ufeff" if raw.startswith(b"\xef\xbb\xbf") else ""
     text = raw.decode("utf-8").removeprefix(bom)
-    new_text = insert_update(text, at, status, message)
+    new_text = insert_update(text, stamp, status, message, **_place(event.incident, stamp))
     problems = Problems()
     normalized = new_text.replace("\r\n", "\n").replace("\r", "\n")
-    parse_incident(normalized, event.path.stem, event.rel, event.site, event.catalog, problems)
+    incident = parse_incident(normalized, event.path.stem, event.rel, event.site, event.catalog, problems)
     if problems.errors:
         raise AuthoringError(
             f"not written: the update would leave {event.rel} with errors:\n"
@@ -298,8 +436,50 @@ def post_update(event: EventFile, status: str, message: str, at: datetime) -> Po
         _write_atomically(event.path, (bom + new_text).encode("utf-8"))
     except OSError as exc:
         raise AuthoringError(_not_written(exc, event.path)) from None
-    warnings = tuple(p.format_text() for p in problems.sorted() if p.severity == "warning")
-    return Posted(event.path, status, at, warnings)
+    warnings = _warnings(incident, Settings(event.site, event.catalog), now or stamp, problems)
+    return Posted(event.path, status, stamp, warnings, notes, incident)
+
+
+def _place(incident: Incident, stamp: datetime) -> dict:
+    """Where an update stamped `stamp` goes: on top when it is the newest, else before the first
+    update (in file order) that is older, else after the last."""
+    if all(u.at < stamp for u in incident.updates):
+        return {}
+    older = [u for u in sorted(incident.updates, key=lambda u: u.line) if u.at < stamp]
+    return {"before_line": older[0].line} if older else {"at_end": True}
+
+
+def describe_post(posted: Posted, tz) -> str:
+    """`posted Monitoring at 2026-11-28 23:30 UTC (18:30 EST in America/New_York) to content/incidents/….md`"""
+    from generator.model import STATUS_LABELS
+
+    where = "" if getattr(tz, "key", "UTC") == "UTC" else f" ({local_reading(posted.at, tz)})"
+    return f"posted {STATUS_LABELS[posted.status]} at {update_stamp(posted.at)}{where} to {posted.path}"
+
+
+def reading_notes(reading: Reading | None, stamp: datetime, now: datetime, tz) -> list[str]:
+    """What the person should know about how `--at` was read: its zone, and a stamp far from now."""
+    notes = []
+    if reading is not None and not reading.zoned and tz.key != "UTC":
+        local = reading.at.astimezone(tz)
+        notes.append(
+            f'note: "{reading.text}" names no zone, so it was read in the site\'s zone, {tz.key}: '
+            f"{local:%H:%M} {local.tzname()}, which is {update_stamp(reading.at)}; "
+            f'if you meant UTC, write --at "{reading.text} UTC"'
+        )
+    if reading is not None and not reading.dated and stamp > now:
+        notes.append(
+            f'note: "{reading.text}" is a time of day, so it means today, {update_stamp(reading.at)}, '
+            "which is later than now; for an earlier day, give the date"
+        )
+    if now - stamp > FAR_IN_THE_PAST:
+        from generator.policy import human_duration
+
+        notes.append(
+            f"warning: the update is stamped {human_duration(now - stamp)} before now ({update_stamp(now)}): "
+            "check its date and zone"
+        )
+    return notes
 
 
 def _not_written(exc: OSError, path: Path) -> str:

@@ -90,7 +90,8 @@ def main():
 @click.option("--summary", "summary_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Append a Markdown summary of what this change does to the public page to FILE.")
 @click.option("--base", metavar="REF",
-              help="The git ref to compare with for --summary. Default: origin/$GITHUB_BASE_REF if set, else HEAD.")
+              help="The git ref to compare with for --summary. Default: origin/$GITHUB_BASE_REF if set, else the "
+              "merge base of HEAD and the default branch (origin/HEAD, main or master).")
 def check(site, now, strict, fmt, summary_file, base):
     """Validate the content of SITE and report every problem at once.
 
@@ -120,18 +121,18 @@ def check(site, now, strict, fmt, summary_file, base):
 def _write_summary(site, content, problems, clock, summary_file, base):
     import tempfile
 
-    from generator.summary import BaseUnavailable, read_base, summarize
+    from generator.summary import Base, BaseUnavailable, default_base, read_base, summarize
 
-    if not base:
-        base_branch = os.environ.get("GITHUB_BASE_REF", "").strip()
-        base = f"origin/{base_branch}" if base_branch else "HEAD"
+    chosen = Base(base) if base else default_base(site, os.environ.get("GITHUB_BASE_REF", "").strip())
+    echo(f"summary: compared with {chosen.describe()}", err=True)
     before, error = None, None
     with tempfile.TemporaryDirectory(prefix="statusgen-base-") as tmp:
         try:
-            before = read_base(site, base, Path(tmp), clock)
+            before = read_base(site, chosen.ref, Path(tmp), clock)
         except BaseUnavailable as exc:
             error = str(exc)
-    text = summarize(before, content if not problems.errors else None, clock, problems, base, error)
+    text = summarize(before, content if not problems.errors else None, clock, problems, chosen.ref, error,
+                     chosen.markdown_note())
     with open(summary_file, "a", encoding="utf-8") as handle:
         handle.write(text)
 
@@ -146,14 +147,42 @@ def new():
     """
 
 
-def _create(site, kind, title, components, now, message, start=None, end=None):
-    from generator.authoring import AuthoringError, create_event
+def site_option(func):
+    return click.option(
+        "--site", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+        help="The site folder. Default: the first folder from here up that holds content/site.yaml.",
+    )(func)
 
-    try:
-        path = create_event(site, kind, title, list(components), now, message or "", start, end)
-    except AuthoringError as exc:
-        raise click.ClickException(str(exc)) from None
-    echo(path)
+
+def _report(posted, tz, notes=()) -> None:
+    """A write: the human lines on stderr (what was stamped, notes, warnings), the path alone on stdout."""
+    from generator.authoring import describe_post
+
+    echo(describe_post(posted, tz), err=True)
+    for line in (*posted.notes, *notes, *posted.warnings):
+        echo(line, err=True)
+    echo(str(posted.path))
+
+
+def _create(site, kind, title, components, now, message, start=None, end=None):
+    from generator.authoring import create_event, find_site, read_settings
+    from generator.timestamps import parse_timestamp
+
+    clock = read_clock(now)
+    root = find_site(site)
+    settings = read_settings(root)
+    tz = settings.site.timezone
+    notes = []
+    if kind == "maintenance":
+        try:
+            start, end = parse_timestamp(start, tz), parse_timestamp(end, tz)
+        except TimestampError as exc:
+            raise click.BadParameter(str(exc)) from None
+        from generator.summary import window_text
+
+        notes.append(f"window: {window_text(start, end, tz)}")
+    posted = create_event(root, kind, title, list(components), clock, message or "", start, end, settings)
+    _report(posted, tz, notes)
 
 
 @new.command("incident")
@@ -161,16 +190,19 @@ def _create(site, kind, title, components, now, message, start=None, end=None):
 @click.option("--component", "-c", "components", multiple=True, metavar="ID=STATUS",
               help="An affected component and its status (degraded_performance, partial_outage, major_outage). Repeatable.")
 @click.option("--message", "-m", help="The first update's text.")
-@click.option("--site", type=click.Path(file_okay=False, path_type=Path), default=".", help="The site folder.")
+@site_option
 @now_option
 def new_incident(title, components, message, site, now):
     """Open a new incident, with a first 'Investigating' update stamped now.
+
+    Prints the new file's path on stdout, and what was stamped and what
+    `check` says about the file on stderr.
 
     \b
     Example:
       statusgen new incident "Elevated API errors" -c api=partial_outage -m "We are looking into it."
     """
-    _create(site, "incident", title, components, read_clock(now), message)
+    _create(site, "incident", title, components, now, message)
 
 
 @new.command("maintenance")
@@ -180,87 +212,90 @@ def new_incident(title, components, message, site, now):
 @click.option("--component", "-c", "components", multiple=True, metavar="ID[=STATUS]",
               help="An affected component (status defaults to under_maintenance). Repeatable.")
 @click.option("--message", "-m", help="The announcement's text.")
-@click.option("--site", type=click.Path(file_okay=False, path_type=Path), default=".", help="The site folder.")
+@site_option
 @now_option
 def new_maintenance(title, start, end, components, message, site, now):
     """Announce a maintenance window, with a 'Scheduled' update stamped now.
 
-    Times without a zone are read in the site's time zone.
+    Times without a zone are read in the site's time zone. The policy's
+    warnings (notice, avoided times) are printed at once.
 
     \b
     Example:
       statusgen new maintenance "Database upgrade" --start "2026-12-02 06:00" --end "2026-12-02 07:00" -c api
     """
-    from generator.content import load
-    from generator.timestamps import parse_timestamp, zone
+    _create(site, "maintenance", title, components, now, message, start, end)
 
-    content, _ = load(site)
-    tz = content.site.timezone if content else zone("UTC")
+
+def _post(site, ref, status, message, at, now):
+    """Shared by `update` and `resolve`: stamp, ask the editor if needed, insert, check, write, report."""
+    from generator.authoring import (
+        AuthoringError, editor_template, find_site, open_event, post_update, reading_notes, strip_comments,
+    )
+    from generator.timestamps import parse_at
+
+    clock = read_clock(now)
     try:
-        start_at, end_at = parse_timestamp(start, tz), parse_timestamp(end, tz)
-    except TimestampError as exc:
-        raise click.BadParameter(str(exc)) from None
-    _create(site, "maintenance", title, components, read_clock(now), message, start_at, end_at)
-
-
-def _post(site, ref, status, message, at):
-    """Shared by `update` and `resolve`: stamp, ask the editor if needed, insert, check, write."""
-    from generator.authoring import AuthoringError, editor_template, open_event, post_update, strip_comments
-    from generator.timestamps import parse_timestamp
-
-    try:
-        event = open_event(site, ref)
+        event = open_event(find_site(site), ref)
         status = event.status(status)
-        when = parse_timestamp(at, event.site.timezone) if at else read_clock(None)
+        reading = parse_at(at, event.site.timezone, clock) if at else None
+        when = reading.at if reading else clock
         if message is None:
             if not (os.environ.get("VISUAL") or os.environ.get("EDITOR")):
                 raise AuthoringError("give the message as an argument, or set $EDITOR to write it in an editor")
-            written = click.edit(editor_template(event.incident.title, status, when), extension=".md")
+            stamp = event.stamp_for(when, exact=reading is not None)
+            written = click.edit(editor_template(event.incident.title, status, stamp), extension=".md")
             message = strip_comments(written or "")
             if not message:
                 raise AuthoringError("aborting: the message is empty; nothing was written")
-        posted = post_update(event, status, message, when)
-    except (AuthoringError, TimestampError) as exc:
+        posted = post_update(event, status, message, when, now=clock, exact=reading is not None)
+    except TimestampError as exc:
         raise click.ClickException(str(exc)) from None
-    for warning in posted.warnings:
-        echo(warning, err=True)
-    echo(posted.path)
+    _report(posted, event.site.timezone, reading_notes(reading, posted.at, clock, event.site.timezone))
+
+
+AT_HELP = ("The update's time (default: now): '2026-11-26 14:02', or a time of day, '14:02', meaning today. "
+           "Without a zone ('14:02 UTC', '14:02 -05:00') it is read in the site's zone.")
 
 
 @main.command()
 @click.argument("ref", metavar="ID")
 @click.argument("status")
 @click.argument("message", required=False)
-@click.option("--at", metavar="T", help="The update's time (default: now). Times without a zone are in the site's zone.")
-@click.option("--site", type=click.Path(file_okay=False, path_type=Path), default=".", help="The site folder.")
-def update(ref, status, message, at, site):
+@click.option("--at", metavar="T", help=AT_HELP)
+@site_option
+@now_option
+def update(ref, status, message, at, site, now):
     """Post an update to incident or maintenance ID, on top of its updates.
 
     STATUS is investigating, identified, monitoring, update, resolved or
     postmortem for an incident; scheduled, "in progress", verifying,
     completed, cancelled or update for a maintenance. Without MESSAGE,
-    $EDITOR opens, as with git commit.
+    $EDITOR opens, as with git commit. Prints the file's path on stdout, and
+    the time stamped (in UTC and the site's zone) and any warnings on stderr.
 
     \b
     Example:
       statusgen update 2026-11-26-api-errors monitoring "A fix is out; error rates are back to normal."
+      statusgen update api-errors identified "A bad deploy; rolling back." --at "14:02"
     """
-    _post(site, ref, status, message, at)
+    _post(site, ref, status, message, at, now)
 
 
 @main.command()
 @click.argument("ref", metavar="ID")
 @click.argument("message", required=False)
-@click.option("--at", metavar="T", help="The update's time (default: now). Times without a zone are in the site's zone.")
-@click.option("--site", type=click.Path(file_okay=False, path_type=Path), default=".", help="The site folder.")
-def resolve(ref, message, at, site):
+@click.option("--at", metavar="T", help=AT_HELP)
+@site_option
+@now_option
+def resolve(ref, message, at, site, now):
     """Resolve incident ID (or complete maintenance ID) with a final update.
 
     \b
     Example:
       statusgen resolve 2026-11-26-api-errors "Error rates have been normal for an hour. Sorry for the trouble."
     """
-    _post(site, ref, None, message, at)
+    _post(site, ref, None, message, at, now)
 
 
 @main.command()

@@ -353,15 +353,17 @@ def _components_of(front: YMap, is_maintenance: bool, catalog: Catalog, rel: str
         return {}
     result: dict = {}
     for cid, status, id_pos, status_pos in pairs:
-        if not isinstance(cid, str) or cid not in known_ids:
+        known = isinstance(cid, str) and cid in known_ids
+        if not known:
             problems.error(rel, *id_pos, f'unknown component "{cid}"{did_you_mean(cid, known_ids)}')
-            continue
-        if not isinstance(status, str) or status not in allowed:
+        if not isinstance(status, str) or status not in allowed:  # reported as well: one line, both problems
             kind = "maintenance" if is_maintenance else "an incident"
             problems.error(
                 rel, *status_pos,
                 f'bad component status "{status}" for {kind}{did_you_mean(status, allowed)}: use one of {", ".join(allowed)}',
             )
+            continue
+        if not known:
             continue
         for member in catalog.expand(cid):
             result[member] = worst([result.get(member, "operational"), status])

@@ -87,6 +87,7 @@ class Limits:
 class Policy:
     maintenance_notice: timedelta = timedelta(hours=48)
     avoid: tuple[AvoidRule, ...] = ()
+    stale_after: timedelta | None = timedelta(hours=24)  # an open incident without an update for longer; None: off
 
 
 @dataclass(frozen=True)

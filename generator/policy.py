@@ -1,4 +1,5 @@
-"""The maintenance policy: enough notice, and clear of the times to avoid.
+"""The policy: maintenance with enough notice and clear of the times to avoid,
+and no event left open and forgotten.
 
 `review()` looks at every maintenance that has not started at `now` (and is
 not cancelled) and warns when its window overlaps an avoided time of the
@@ -6,9 +7,13 @@ site's policy, or when it was announced with less notice than the policy
 asks. Avoid rules are wall-clock times in the site's zone, so each rule is
 turned into real instants day by day: a rule keeps its local hours across a
 DST change, and a window that spans midnight is checked against both days.
+It also warns about staleness: an open incident without an update for longer
+than `stale_after` (the page keeps showing it), and a maintenance whose
+window is over without a closing update.
 
 Pure functions of the content and `now`; `--strict` turns the warnings into
-failures, as it does for every warning.
+failures, as it does for every warning. They are the warnings a reviewer has
+to decide on, so `check --summary` lists them first (`decisions()`).
 """
 
 from __future__ import annotations
@@ -98,6 +103,12 @@ def is_pending(incident: Incident, now: datetime) -> bool:
 
 
 def review(content: Content, now: datetime, problems: Problems) -> None:
+    """Warn about pending maintenance that breaks the site's policy, and about stale events."""
+    review_maintenance(content, now, problems)
+    review_staleness(content, now, problems)
+
+
+def review_maintenance(content: Content, now: datetime, problems: Problems) -> None:
     """Warn about pending maintenance that breaks the site's policy."""
     policy: Policy = content.site.policy
     tz = content.site.timezone
@@ -134,6 +145,48 @@ def review(content: Content, now: datetime, problems: Problems) -> None:
                 f"maintenance {given}; the policy asks for at least {human_duration(policy.maintenance_notice)} "
                 "(add emergency: true if this cannot wait)",
             )
+
+
+def review_staleness(content: Content, now: datetime, problems: Problems) -> None:
+    """Warn about events that look forgotten: they keep the page wrong until someone posts."""
+    stale_after = content.site.policy.stale_after
+    tz = content.site.timezone
+    for incident in content.incidents:
+        state = evaluate_event(incident, now)
+        if state is None:
+            continue
+        if incident.is_maintenance:
+            if incident.end is None or now < incident.end or state.status == "cancelled":
+                continue
+            if any(u.status in ("completed", "cancelled") for u in state.updates):
+                continue
+            line = state.updates[0].line if state.updates else incident.start_line
+            problems.warn(
+                incident.path, line, 1,
+                f"the maintenance window ended {human_duration(now - incident.end)} ago "
+                f"({incident.end.astimezone(tz):%Y-%m-%d %H:%M %Z}) and there is no Completed update: "
+                f'post one (statusgen resolve {incident.id} "…"), or "Cancelled" if it did not happen',
+            )
+            continue
+        if stale_after is None or state.resolved_at is not None:
+            continue
+        latest = state.updates[0] if state.updates else None
+        since = latest.at if latest else state.began
+        if since is None or now - since <= stale_after:
+            continue
+        what = f"its last update ({latest.label}, {latest.at:%Y-%m-%d %H:%M} UTC)" if latest else "it began, and it has no update"
+        problems.warn(
+            incident.path, latest.line if latest else 1, 1,
+            f"open with no update for {human_duration(now - since)}: {what} still shows on the page; "
+            f"post an update or resolve it (policy stale_after: {human_duration(stale_after)})",
+        )
+
+
+def decisions(content: Content, now: datetime) -> Problems:
+    """The policy's warnings alone: what a reviewer has to decide on before merging."""
+    found = Problems()
+    review(content, now, found)
+    return found
 
 
 def _first_per_rule(found: list[Clash]) -> list[Clash]:

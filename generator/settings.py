@@ -16,7 +16,7 @@ SITE_KEYS = ("title", "url", "description", "timezone", "language", "theme", "up
 LIMIT_KEYS = ("incident_file_size", "front_matter_size")
 LIMIT_RANGE = (1024, 16 * 1024 * 1024)  # a configured size limit stays within 1 KiB and 16 MiB
 DEPLOY_KEYS = ("name", "bucket", "prefix", "region", "endpoint_url", "cloudfront_distribution_id", "cache_control")
-POLICY_KEYS = ("maintenance_notice", "avoid")
+POLICY_KEYS = ("maintenance_notice", "avoid", "stale_after")
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 DEFAULT_AVOID = ("Monday", "Friday after 15:00")
 
@@ -156,17 +156,15 @@ def _parse_policy(value, path: str, problems: Problems) -> Policy:
         problems.error(path, line, col, '"policy" must be a mapping with maintenance_notice and avoid')
         return Policy(avoid=tuple(parse_avoid(a) for a in DEFAULT_AVOID))
     check_keys(value, POLICY_KEYS, "policy", path, problems)
-    notice = timedelta(hours=48)
-    given = value.get("maintenance_notice")
-    if isinstance(given, (int, float)) and not isinstance(given, bool):
-        # A bare number is ambiguous (48 what?): ask for the unit rather than read seconds.
-        problems.error(path, *value.value_at("maintenance_notice"),
-                       f"maintenance_notice needs a unit: write {given}h, {given}d or {given}m")
-    elif given is not None:
-        try:
-            notice = parse_duration(value["maintenance_notice"])
-        except TimestampError as exc:
-            problems.error(path, *value.value_at("maintenance_notice"), f"maintenance_notice: {exc}")
+    notice = _policy_duration(value, "maintenance_notice", timedelta(hours=48), path, problems)
+    stale_after = Policy.stale_after
+    given = value.get("stale_after")
+    if "stale_after" in value and (given is None or given is False or given == "off"):
+        stale_after = None  # `stale_after: off` turns the check off
+    else:
+        stale_after = _policy_duration(value, "stale_after", stale_after, path, problems)
+        if stale_after is not None and stale_after <= timedelta(0):
+            problems.error(path, *value.value_at("stale_after"), 'stale_after must be longer than 0; write "off" to turn it off')
     avoid_value = value.get("avoid", list(DEFAULT_AVOID))
     rules = []
     if avoid_value is None:
@@ -183,7 +181,20 @@ def _parse_policy(value, path: str, problems: Problems) -> Policy:
                 path, *pos,
                 f'cannot read avoid rule {text!r}: write "Monday", "Friday after 15:00", "Saturday-Sunday" or "Tuesday 09:00-12:00"',
             )
-    return Policy(maintenance_notice=notice, avoid=tuple(rules))
+    return Policy(maintenance_notice=notice, avoid=tuple(rules), stale_after=stale_after)
+
+
+def _policy_duration(value: YMap, key: str, default: timedelta, path: str, problems: Problems) -> timedelta:
+    given = value.get(key)
+    if isinstance(given, (int, float)) and not isinstance(given, bool):
+        # A bare number is ambiguous (48 what?): ask for the unit rather than read seconds.
+        problems.error(path, *value.value_at(key), f"{key} needs a unit: write {given}h, {given}d or {given}m")
+    elif given is not None:
+        try:
+            return parse_duration(given)
+        except TimestampError as exc:
+            problems.error(path, *value.value_at(key), f"{key}: {exc}")
+    return default
 
 
 # An absolute http(s) URL: a host name (or [IPv6]), an optional port, and a path of

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from generator.content import load
 from generator.model import COMPONENT_STATUS_LABELS, STATUS_LABELS, Content, Group, Update
-from generator.policy import human_duration, notice_given
+from generator.policy import decisions, human_duration, notice_given
 from generator.problems import Problems
 from generator.status import EventState, Snapshot
 from generator.terminal import printable
@@ -201,17 +201,42 @@ def _window(start: datetime, end: datetime, tz) -> str:
     return f"{utc} ({la:%a %H:%M}–{lb:%H:%M} {la.tzname()})" if la.date() == lb.date() else f"{utc} ({la:%a %H:%M %Z} – {lb:%a %H:%M %Z})"
 
 
+window_text = _window  # for the authoring commands' echo
+
+
 def _label(status: str | None) -> str:
     if status is None:
         return "—"
     return COMPONENT_STATUS_LABELS.get(status) or STATUS_LABELS.get(status, status)
 
 
+def decision_lines(after: Content | None, now: datetime) -> list[str]:
+    """The top section: every policy and staleness warning, which a reviewer must decide on.
+
+    The check passes with warnings, so without this a Monday maintenance
+    announced at short notice would go green unnoticed.
+    """
+    if after is None:
+        return []
+    found = decisions(after, now).sorted()
+    if not found:
+        return []
+    lines = [f"### ⚠️ Needs a reviewer's decision ({len(found)})", "",
+             "The check passes, but the site's policy says no to these. Fix them, or merge knowing them "
+             "(`statusgen check --strict` fails on them):", ""]
+    for p in found:
+        lines.append(f"- {code(f'{p.path}:{p.line}')} {md(p.message)}")
+    return lines + [""]
+
+
 def to_markdown(changes: Changes, after: Content | None, now: datetime, problems: Problems,
-                base: str, base_error: str | None = None) -> str:
+                base: str, base_error: str | None = None, base_note: str = "") -> str:
     """The pull-request summary."""
     lines = ["## What this change does to the status page", ""]
+    lines += decision_lines(after, now)
     lines.append(f"Compared with {code(base)}, both as of {_when(now)}.")
+    if base_note:
+        lines.append(base_note)
     if base_error:
         lines += ["", f"> **Note:** the content at {code(base)} could not be read ({md(base_error)}), "
                   "so everything below is treated as new."]
@@ -298,9 +323,9 @@ def to_markdown(changes: Changes, after: Content | None, now: datetime, problems
 
 
 def summarize(before: Content | None, after: Content | None, now: datetime, problems: Problems,
-              base: str, base_error: str | None = None) -> str:
+              base: str, base_error: str | None = None, base_note: str = "") -> str:
     changes = diff(before, after, now) if after is not None else Changes()
-    return to_markdown(changes, after, now, problems, base, base_error)
+    return to_markdown(changes, after, now, problems, base, base_error, base_note)
 
 
 # --- the "before": the content at a git ref --------------------------------------
@@ -319,6 +344,64 @@ def _git(args: list[str], cwd: Path) -> bytes:
         message = result.stderr.decode("utf-8", "replace").strip().splitlines()
         raise BaseUnavailable(message[-1] if message else f"git {args[0]} failed")
     return result.stdout
+
+
+DEFAULT_BRANCHES = ("main", "master", "origin/main", "origin/master")
+
+
+@dataclass(frozen=True)
+class Base:
+    """What the summary compares with: a ref, and how it was chosen."""
+
+    ref: str
+    merge_base_of: str = ""  # the default branch whose merge base with HEAD `ref` is
+    fallback: bool = False  # no default branch was found
+
+    def describe(self) -> str:
+        if self.merge_base_of:
+            return f"{self.ref}, the merge base of HEAD and {self.merge_base_of}"
+        return f"{self.ref} (no default branch found: origin/HEAD, main or master)" if self.fallback else self.ref
+
+    def markdown_note(self) -> str:
+        if self.merge_base_of:
+            return (f"That is the merge base of `HEAD` and {code(self.merge_base_of)}: "
+                    "what this branch changes since it left it.")
+        if self.fallback:
+            return "No default branch (origin/HEAD, main or master) was found, so this compares with `HEAD`."
+        return ""
+
+
+def default_base(site: Path, base_branch: str = "") -> Base:
+    """The "before" of a change, when no --base is given.
+
+    In a pull request (`base_branch`, from $GITHUB_BASE_REF) the base
+    branch as fetched, `origin/<branch>`. Elsewhere the merge base of HEAD
+    with the default branch (origin/HEAD, else main, else master), so a
+    branch holding commits is compared with where it left the default branch,
+    and work on the default branch itself with HEAD. Without git or a
+    default branch: HEAD.
+    """
+    if base_branch:
+        return Base(f"origin/{base_branch}")
+    site = Path(site).resolve()
+    try:
+        branch = _git(["symbolic-ref", "-q", "--short", "refs/remotes/origin/HEAD"], site).decode().strip()
+    except BaseUnavailable:
+        branch = ""
+    candidates = [branch] if branch else []
+    for name in DEFAULT_BRANCHES:
+        try:
+            _git(["rev-parse", "-q", "--verify", f"{name}^{{commit}}"], site)
+        except BaseUnavailable:
+            continue
+        candidates.append(name)
+    for name in candidates:
+        try:
+            sha = _git(["merge-base", "HEAD", name], site).decode().strip()
+        except BaseUnavailable:
+            continue
+        return Base(sha[:12], merge_base_of=name)
+    return Base("HEAD", fallback=True)
 
 
 def read_base(site: Path, ref: str, into: Path, now: datetime) -> Content | None:

@@ -2,12 +2,15 @@
 
 Accepted forms: `2026-11-26 14:02 UTC`, `2026-11-26 09:02 -05:00`,
 `2026-11-26T14:02:00Z`, `2026-11-26 09:02 America/New_York`, and a bare
-`2026-11-26 14:02`, which is read in the site's time zone.
+`2026-11-26 14:02`, which is read in the site's time zone. The `--at` option
+of the authoring commands also takes a time of day (`14:02`, `14:02 UTC`):
+today, in that zone.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -16,14 +19,16 @@ from generator.limits import FIRST_DAY, LAST_DAY, MAX_DURATION, RANGE_TEXT, quot
 
 UTC = timezone.utc
 
+_ZONE = r"(?P<zone>Z|UTC|GMT|[+-]\d{2}:?\d{2}|[A-Za-z][A-Za-z0-9_+\-]*(?:/[A-Za-z0-9_+\-]+)*)"
 _STAMP = re.compile(
     r"""^\s*
     (?P<date>\d{4}-\d{2}-\d{2})
     (?:[ T]+(?P<time>\d{1,2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?))?
-    \s*(?P<zone>Z|UTC|GMT|[+-]\d{2}:?\d{2}|[A-Za-z][A-Za-z0-9_+\-]*(?:/[A-Za-z0-9_+\-]+)*)?
+    \s*""" + _ZONE + r"""?
     \s*$""",
     re.VERBOSE,
 )
+_TIME_OF_DAY = re.compile(r"^\s*(?P<time>\d{1,2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)\s*" + _ZONE + r"?\s*$")
 
 FIRST_INSTANT_SECONDS, LAST_INSTANT_SECONDS = 0, (LAST_DAY - date(1970, 1, 1)).days * 86400 + 86399
 _DURATION = re.compile(r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?\s*$")
@@ -86,7 +91,8 @@ def parse_timestamp(text: str, default_tz: ZoneInfo) -> datetime:
             "2026-11-26 09:02 -05:00 or 2026-11-26 09:02 America/New_York"
         )
     try:
-        naive = datetime.fromisoformat(f"{m.group('date')}T{m.group('time').zfill(5)}")
+        clock = m.group("time")
+        naive = datetime.fromisoformat(f"{m.group('date')}T{'0' * (clock.index(':') == 1)}{clock}")
     except ValueError:
         raise TimestampError(f'"{text.strip()}" is not a real date and time') from None
     if not FIRST_DAY.year <= naive.year <= LAST_DAY.year:
@@ -104,16 +110,10 @@ def _out_of_range(text: str) -> TimestampError:
 def _aware(naive: datetime, zone_text: str | None, text: str, default_tz: ZoneInfo) -> datetime:
     if zone_text in (None, ""):
         return localize(naive, default_tz).astimezone(UTC)
-    if zone_text in ("Z", "UTC", "GMT"):
-        return naive.replace(tzinfo=UTC)
-    if zone_text[0] in "+-":
-        digits = zone_text[1:].replace(":", "")
-        hours, minutes = int(digits[:2]), int(digits[2:])
-        if hours > 23 or minutes > 59:
-            raise TimestampError(f'bad UTC offset "{zone_text}" in "{text.strip()}"')
-        delta = timedelta(hours=hours, minutes=minutes)
-        return naive.replace(tzinfo=timezone(delta if zone_text[0] == "+" else -delta)).astimezone(UTC)
-    return localize(naive, zone(zone_text)).astimezone(UTC)
+    tz = _zone_of(zone_text, text)
+    if isinstance(tz, ZoneInfo):
+        return localize(naive, tz).astimezone(UTC)
+    return naive.replace(tzinfo=tz).astimezone(UTC)
 
 
 def parse_date(text) -> date:
@@ -171,6 +171,60 @@ def isoformat(dt: datetime) -> str:
 def heading_stamp(dt: datetime) -> str:
     """The form our own commands write into update headings."""
     return dt.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def update_stamp(dt: datetime) -> str:
+    """An update heading's time: to the minute, or to the second when it has seconds."""
+    d = dt.astimezone(UTC)
+    return d.strftime("%Y-%m-%d %H:%M:%S UTC" if d.second else "%Y-%m-%d %H:%M UTC")
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How an `--at` text was read: the instant, and whether the text named a zone or a date."""
+
+    at: datetime  # aware, UTC
+    text: str
+    zoned: bool  # the text named a zone or an offset; else the site's zone was used
+    dated: bool  # the text had a date; else it was a time of day, today
+
+
+def parse_at(text: str, default_tz: ZoneInfo, now: datetime) -> Reading:
+    """The `--at` option: a timestamp, or a time of day (`14:02`, `14:02 UTC`) meaning today in that zone.
+
+    "Today" is `now`'s date in the zone the time is read in: the one it
+    names, else `default_tz` (the site's).
+    """
+    m = _TIME_OF_DAY.match(text) if isinstance(text, str) and len(text) < 100 else None
+    if m is None:
+        at = parse_timestamp(text, default_tz)
+        stamp = _STAMP.match(text)
+        return Reading(at, text.strip(), bool(stamp and stamp.group("zone")), True)
+    zone_text = m.group("zone")
+    day = now.astimezone(_zone_of(zone_text, text) if zone_text else default_tz).date()
+    at = parse_timestamp(f"{day:%Y-%m-%d} {m.group('time')}" + (f" {zone_text}" if zone_text else ""), default_tz)
+    return Reading(at, text.strip(), bool(zone_text), False)
+
+
+def _zone_of(zone_text: str, text: str):
+    """The tzinfo a zone text names: UTC, an offset or an IANA name."""
+    if zone_text in ("Z", "UTC", "GMT"):
+        return UTC
+    if zone_text[0] in "+-":
+        digits = zone_text[1:].replace(":", "")
+        hours, minutes = int(digits[:2]), int(digits[2:])
+        if hours > 23 or minutes > 59:
+            raise TimestampError(f'bad UTC offset "{zone_text}" in "{text.strip()}"')
+        delta = timedelta(hours=hours, minutes=minutes)
+        return timezone(delta if zone_text[0] == "+" else -delta)
+    return zone(zone_text)
+
+
+def local_reading(dt: datetime, tz: ZoneInfo) -> str:
+    """`18:30 EST in America/New_York`, with the local date when it is not the UTC date."""
+    utc, local = dt.astimezone(UTC), dt.astimezone(tz)
+    day = f"{local:%Y-%m-%d} " if local.date() != utc.date() else ""
+    return f"{day}{local.strftime('%H:%M:%S' if local.second else '%H:%M')} {local.tzname()} in {tz.key}"
 
 
 def parse_now(text: str) -> datetime:

@@ -76,7 +76,7 @@ def test_new_incident_round_trips(tmp_path):
         "-m", "Some requests fail with 502.", "--now", "2026-11-26 14:02 UTC",
     ])
     assert result.exit_code == 0, result.output
-    path = Path(result.output.strip())
+    path = Path(result.stdout.strip())  # stdout: the path alone; what was stamped is on stderr
     assert path.name == "2026-11-26-elevated-api-errors.md"
     text = path.read_text()
     assert "## 2026-11-26 14:02 UTC — Investigating\n\nSome requests fail with 502.\n" in text
@@ -86,7 +86,7 @@ def test_new_incident_round_trips(tmp_path):
     assert incident.components == {"android": "degraded_performance", "api": "partial_outage", "ios": "degraded_performance"}
     # The same title again gets a new file, never overwrites.
     again = CliRunner().invoke(main, ["new", "incident", "Elevated API errors", "--site", str(site), "--now", "2026-11-26 15:00 UTC"])
-    assert Path(again.output.strip()).name == "2026-11-26-elevated-api-errors-2.md"
+    assert Path(again.stdout.strip()).name == "2026-11-26-elevated-api-errors-2.md"
 
 
 def test_new_maintenance_in_site_zone(tmp_path):
@@ -98,7 +98,7 @@ def test_new_maintenance_in_site_zone(tmp_path):
         "--now", "2026-11-26 10:00 UTC",
     ])
     assert result.exit_code == 0, result.output
-    path = Path(result.output.strip())
+    path = Path(result.stdout.strip())
     assert path.name == "2026-12-02-database-upgrade.md"
     incident = load(site)[0].incident(path.stem)
     assert incident.start.isoformat() == "2026-12-02T05:00:00+00:00"  # 06:00 Berlin

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import subprocess
 import urllib.request
 from datetime import datetime, timezone
+from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -110,19 +113,160 @@ def test_repo_workflows_are_the_scaffold_workflows():
     assert sorted(WORKFLOWS) == sorted(p.name for p in (ROOT / ".github" / "workflows").glob("*.yml"))
 
 
-def test_staff_guide_commands_work(site, monkeypatch):
-    """Every new/update/resolve/check command STAFF.md shows runs as written."""
-    monkeypatch.chdir(site)
+# --- the guides' command lines, run as written ------------------------------------------------
+
+
+def guide_commands(text: str) -> tuple[list[list[str]], list[str]]:
+    """A guide's `sh` code blocks (each a list of lines), and the inline code spans of its prose
+    that are statusgen commands, in order."""
+    blocks, prose, fence = [], [], None
+    for line in text.splitlines():
+        if line.startswith("```"):
+            fence = (line[3:].strip() or "text") if fence is None else None
+            if fence == "sh":
+                blocks.append([])
+        elif fence == "sh":
+            blocks[-1].append(line)
+        elif fence is None:
+            prose.append(line)
+    spans = [" ".join(span.split()) for span in re.findall(r"`(statusgen[^`]*)`", "\n".join(prose))]
+    return blocks, spans
+
+
+class GuideShell:
+    """Runs a guide's command lines as a person pastes them: statusgen through the CLI with a clock
+    ten minutes later for each command, git through git, and `cd`, `&&`, `#` and `$VAR` as a shell does.
+
+    `statusgen serve` builds once instead of serving forever, and `deploy` lines, which need S3, are
+    only parsed here: they run against moto in tests/test_workflows.py and in the deploy guide's tests.
+    """
+
+    GIT_ENV = {"GIT_AUTHOR_NAME": "Staff", "GIT_AUTHOR_EMAIL": "staff@example.com",
+               "GIT_COMMITTER_NAME": "Staff", "GIT_COMMITTER_EMAIL": "staff@example.com"}
+
+    def __init__(self, monkeypatch, tmp_path, env=None):
+        import time
+
+        self.clock = EPOCH - 600
+        self.env = {"EDITOR": "", "VISUAL": "", **(env or {})}
+        self.runs, self.parsed, self.served, self.tmp = [], [], [], tmp_path
+        self.monkeypatch = monkeypatch
+        monkeypatch.setattr("generator.serve.serve", self._serve)
+        monkeypatch.setattr(time, "sleep", lambda seconds: None)  # next-change --wait
+
+    def _serve(self, site, clock, port):
+        from generator.build import build
+
+        self.served.append(port)
+        build(site, clock(), self.tmp / f"served-{len(self.served)}")
+
+    def line(self, text: str) -> None:
+        words = [re.sub(r"\$(\w+)", lambda m: self.env[m.group(1)], w) for w in shlex.split(text, comments=True)]
+        command: list[str] = []
+        for word in [*words, "&&"]:
+            if word != "&&":
+                command.append(word)
+            elif command:
+                self.command(command)
+                command = []
+
+    def command(self, words: list[str]) -> None:
+        if words[0] == "cd":
+            self.monkeypatch.chdir(words[1])
+        elif words[0] == "git":
+            done = subprocess.run(words, capture_output=True, text=True, env={**os.environ, **self.GIT_ENV})
+            assert done.returncode == 0, (words, done.stderr)
+        elif words[:2] == ["statusgen", "deploy"]:
+            cmd = main.get_command(click.Context(main), "deploy")
+            cmd.make_context("deploy", words[2:])  # its options exist and parse
+            self.parsed.append(" ".join(words))
+        else:
+            assert words[0] == "statusgen", words
+            self.clock += 600
+            result = CliRunner().invoke(main, words[1:], env={**self.env, "SOURCE_DATE_EPOCH": str(self.clock)})
+            allowed = (0, 1) if "--due-within" in words else (0,)  # next-change: 1 is "not due"
+            assert result.exit_code in allowed, (words, result.output)
+            if words[1] in ("new", "update", "resolve"):
+                assert "warning" not in result.stderr, (words, result.stderr)  # the guides show good practice
+            self.runs.append((words, result))
+
+
+def prepare_repo(site):
+    """The scratch site as a repository on main, with an origin to push to."""
+    origin = site.parent / "origin.git"
+    for command in (["git", "init", "-q", "--bare", str(origin)], ["git", "init", "-q", "-b", "main"],
+                    ["git", "add", "-A"], ["git", "commit", "-q", "-m", "init"],
+                    ["git", "remote", "add", "origin", str(origin)]):
+        subprocess.run(command, cwd=site, check=True, capture_output=True, env={**os.environ, **GuideShell.GIT_ENV})
+    return origin
+
+
+def test_staff_guide_commands_work(site, monkeypatch, tmp_path):
+    """Every command line STAFF.md shows, in its code blocks and its prose, runs as written."""
     (site / EXAMPLE).unlink()  # as the next steps say, once it has been read
-    guide = (site / "STAFF.md").read_text()
-    commands = [shlex.split(line, comments=True) for line in re.findall(r"^statusgen .*$", guide, re.M)]
-    runnable = [c for c in commands if c[1] in ("new", "update", "resolve", "check")]
-    assert [c[1] for c in runnable] == ["new", "update", "update", "resolve", "new", "check"]
-    for i, command in enumerate(runnable):
-        env = {"SOURCE_DATE_EPOCH": str(EPOCH + 600 * i), "EDITOR": "", "VISUAL": ""}
-        result = CliRunner().invoke(main, command[1:], env=env)
-        assert result.exit_code == 0, (command, result.output)
-    assert "0 errors, 0 warnings" in result.output  # the last one, check: the guide's maintenance keeps the policy
+    origin = prepare_repo(site)
+    monkeypatch.chdir(site)
+    blocks, spans = guide_commands((site / "STAFF.md").read_text())
+    shell = GuideShell(monkeypatch, tmp_path)
+    for block in blocks:
+        for line in block:
+            shell.line(line)
+    assert [words[1] for words, _ in shell.runs] == ["new", "update", "update", "update", "resolve", "new", "check", "serve"]
+    assert shell.runs[6][1].output.endswith("0 errors, 0 warnings\n")  # the guide's maintenance keeps the policy
+    assert shell.served == [8000]
+    pushed = subprocess.run(["git", "branch", "--list"], cwd=origin, capture_output=True, text=True).stdout
+    assert "incident-api-errors" in pushed
+    incident = site / "content" / "incidents" / "2026-11-26-elevated-api-errors.md"
+    headings = [line[3:] for line in incident.read_text().splitlines() if line.startswith("## ")]
+    assert headings == ["2026-11-26 12:40 UTC — Resolved", "2026-11-26 12:20 UTC — Monitoring",
+                        "2026-11-26 12:15 UTC — Update", "2026-11-26 12:10 UTC — Identified",
+                        "2026-11-26 12:00 UTC — Investigating"]  # --at "12:15" is today, in its place
+
+    # The prose's commands, during the maintenance window: <id> is the maintenance just announced.
+    maintenance_id = Path(shell.runs[5][1].stdout.strip()).stem
+    assert spans == ["statusgen check", 'statusgen update <id> "in progress" "…"', 'statusgen resolve <id> "…"',
+                     "statusgen check"]
+    shell.clock = int(datetime(2026, 12, 2, 6, tzinfo=timezone.utc).timestamp())
+    for span in spans:
+        shell.line(span.replace("<id>", maintenance_id))
+    assert shell.runs[-1][1].output.endswith("0 errors, 0 warnings\n")
+
+
+def test_workflow_guide_commands_work(site, monkeypatch, tmp_path, capfd):
+    """Every command line docs/workflow.md shows runs as written, in a site made by `statusgen init`."""
+    (site / EXAMPLE).unlink()
+    prepare_repo(site)
+    blocks, spans = guide_commands((ROOT / "docs" / "workflow.md").read_text())
+    shell = GuideShell(monkeypatch, tmp_path, {"GITHUB_STEP_SUMMARY": str(tmp_path / "step-summary.md")})
+    for number, block in enumerate(blocks):
+        if block[0].startswith("statusgen init"):  # a new repository: in an empty folder
+            (tmp_path / f"fresh-{number}").mkdir()
+            monkeypatch.chdir(tmp_path / f"fresh-{number}")
+        else:
+            monkeypatch.chdir(site)
+        for line in block:
+            shell.line(line)
+    commands = [" ".join(words[:2]) for words, _ in shell.runs]
+    assert commands == ["statusgen new", "statusgen update", "statusgen update", "statusgen resolve", "statusgen new",
+                        "statusgen check", "statusgen init", "statusgen check", "statusgen build", "statusgen serve"]
+    summary = capfd.readouterr().out  # check --summary /dev/stdout
+    assert "## What this change does to the status page" in summary
+    assert "Posted, already resolved: **Elevated API errors**" in summary and "Announced: **Database upgrade**" in summary
+    assert "the merge base of HEAD and main" in shell.runs[5][1].stderr
+    assert shell.served == [8000]
+
+    ran = len(shell.runs)
+    for number, span in enumerate(spans):
+        folder = tmp_path / f"span-{number}"
+        if span.startswith("statusgen init"):
+            folder.mkdir()
+            monkeypatch.chdir(folder)
+        else:
+            monkeypatch.chdir(site)
+        shell.line(span)
+    assert len(shell.runs) - ran + len(shell.parsed) == len(spans)  # each run, or (deploy) parsed
+    assert "statusgen next-change --due-within 6m --lookback 15m --wait" in spans
+    assert (tmp_path / "step-summary.md").read_text().startswith("## What this change does to the status page")
 
 
 def init_in(target, *args):

@@ -229,3 +229,86 @@ def test_demo_content_keeps_the_policy():
 
     _content, problems = load(ROOT, FIXED_NOW)
     assert [p for p in problems.items if "maintenance" in p.message and "policy" in p.message] == []
+
+
+# --- staleness: nothing left open and forgotten ----------------------------------------------------
+
+
+def incident(*updates: str) -> str:
+    body = "\n".join(f"## {u}\nText.\n" for u in updates)
+    return f"---\ntitle: Errors\ncomponents: {{api: partial_outage}}\n---\n\n{body}"
+
+
+@pytest.mark.parametrize("now,stale", [
+    (utc(2026, 11, 27, 10, 15), False),  # exactly 24h: not yet
+    (utc(2026, 11, 27, 10, 16), True),
+])
+def test_an_open_incident_without_an_update_goes_stale(tmp_path, now, stale):
+    root = make_site(tmp_path, {"i": incident("2026-11-26 10:15 UTC — Monitoring", "2026-11-26 09:00 UTC — Investigating")})
+    found = problems_at(root, now)
+    if not stale:
+        assert found == []
+        return
+    assert found == [
+        "content/incidents/i.md:6:1: warning: open with no update for 24h 1m: its last update (Monitoring, "
+        "2026-11-26 10:15 UTC) still shows on the page; post an update or resolve it (policy stale_after: 24h)",
+    ]
+
+
+def test_a_resolved_incident_never_goes_stale(tmp_path):
+    root = make_site(tmp_path, {"i": incident("2026-11-26 10:15 UTC — Resolved", "2026-11-26 09:00 UTC — Investigating")})
+    assert problems_at(root, utc(2027, 1, 1)) == []
+
+
+def test_stale_after_is_configurable_and_can_be_off(tmp_path):
+    files = {"i": incident("2026-11-26 10:15 UTC — Identified")}
+    root = make_site(tmp_path / "short", files, policy="policy:\n  stale_after: 2h\n")
+    (found,) = problems_at(root, utc(2026, 11, 26, 12, 30))
+    assert "open with no update for 2h 15m" in found and "(policy stale_after: 2h)" in found
+    root = make_site(tmp_path / "off", files, policy="policy:\n  stale_after: off\n")
+    assert problems_at(root, utc(2027, 11, 26)) == []
+
+
+@pytest.mark.parametrize("policy,expected", [
+    ("policy:\n  stale_after: 24\n", "content/site.yaml:5:16: error: stale_after needs a unit: write 24h, 24d or 24m"),
+    ("policy:\n  stale_after: 0h\n", 'content/site.yaml:5:16: error: stale_after must be longer than 0; write "off" to turn it off'),
+    ("policy:\n  stale_after: a day\n",
+     'content/site.yaml:5:16: error: stale_after: expected a duration such as 48h, 2d or 30m, got "a day"'),
+])
+def test_stale_after_errors(tmp_path, policy, expected):
+    root = make_site(tmp_path, {}, policy=policy)
+    _content, problems = load(root, utc(2026, 11, 26, 12))
+    assert [p.format_text() for p in problems.errors] == [expected]
+
+
+@pytest.mark.parametrize("updates,warned", [
+    (["2026-12-01 14:00 — Scheduled"], True),
+    (["2026-12-04 16:05 — In progress", "2026-12-01 14:00 — Scheduled"], True),
+    (["2026-12-04 16:40 — Completed", "2026-12-04 16:05 — In progress", "2026-12-01 14:00 — Scheduled"], False),
+    (["2026-12-03 09:00 — Cancelled", "2026-12-01 14:00 — Scheduled"], False),
+])
+def test_a_maintenance_past_its_window_needs_a_closing_update(tmp_path, updates, warned):
+    root = make_site(tmp_path, {"m": maintenance("2026-12-04 16:00", "2026-12-04 17:00", *updates)},
+                     policy="policy:\n  avoid: []\n")
+    assert problems_at(root, utc(2026, 12, 4, 15, 59)) == []  # the window (Berlin) has not ended
+    found = problems_at(root, utc(2026, 12, 5, 12))
+    if not warned:
+        assert found == []
+        return
+    assert found == [
+        "content/incidents/m.md:9:1: warning: the maintenance window ended 20h ago (2026-12-04 17:00 CET) and there "
+        'is no Completed update: post one (statusgen resolve m "…"), or "Cancelled" if it did not happen',
+    ]
+
+
+def test_staleness_is_a_decision_and_check_shows_it(tmp_path):
+    from generator.policy import decisions
+
+    root = make_site(tmp_path, {"i": incident("2026-11-26 10:15 UTC — Monitoring")})
+    content, _ = load(root)
+    (found,) = decisions(content, utc(2026, 11, 28, 10, 15)).items
+    assert "open with no update for 48h" in found.message
+    result = CliRunner().invoke(main, ["check", str(root), "--now", "2026-11-28 10:15 UTC", "--format", "github"])
+    assert result.exit_code == 0
+    assert result.output.startswith("::warning file=content/incidents/i.md,line=6,col=1::open with no update for 48h")
+    assert CliRunner().invoke(main, ["check", str(root), "--now", "2026-11-28 10:15 UTC", "--strict"]).exit_code == 1

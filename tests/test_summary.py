@@ -112,6 +112,12 @@ def test_summary_command_against_the_base_branch(repo):
     assert "- Announced: **Search cluster upgrade** (`2026-11-30-search-upgrade`), Fri 2026-11-27 10:00–11:00 UTC (Fri 11:00–12:00 CET)" in text
     assert "  - ⚠️ Notice: 22h 10m from its announcement, 22h from now; the policy asks for at least 48h." in text
     assert "**Check: ⚠️ 1 warning**" in text and "policy asks for at least 48h" in text
+    # The policy warning comes first, where a reviewer cannot miss it.
+    assert text.split("\n", 4)[1:4] == ["## What this change does to the status page", "",
+                                        "### ⚠️ Needs a reviewer's decision (1)"]
+    assert ("- `content/incidents/2026-11-30-search-upgrade.md:9` maintenance announced 22h 10m before it starts; "
+            "the policy asks for at least 48h (add emergency: true if this cannot wait)") in text
+    assert text.index("Needs a reviewer's decision") < text.index("Compared with")
 
 
 def test_default_base_is_the_pull_requests_base_branch(repo):
@@ -125,7 +131,9 @@ def test_default_base_is_the_pull_requests_base_branch(repo):
     assert "Compared with `origin/main`" in out.read_text() and "Resolved: **Delayed email reminders**" in out.read_text()
     out.unlink()
     local = CliRunner().invoke(main, ["check", str(repo), *NOW_ARGS, "--summary", str(out)], env={"GITHUB_BASE_REF": ""})
-    assert local.exit_code == 0 and "No visible change" in out.read_text()  # against HEAD, which has the change
+    # Outside a pull request, on main itself: the merge base of HEAD and main is HEAD, which has the change.
+    assert local.exit_code == 0 and "No visible change" in out.read_text()
+    assert f"summary: compared with {git(repo, 'rev-parse', 'HEAD')[:12]}, the merge base of HEAD and " in local.stderr
 
 
 def test_unreadable_base_treats_everything_as_new(repo):
@@ -158,3 +166,72 @@ def test_errors_are_reported_and_nothing_is_diffed(repo):
 
 def test_markdown_escaping():
     assert md("a|b *c* <script>") == "a\\|b \\*c\\* &lt;script&gt;"
+
+
+def test_default_base_on_a_branch_is_the_merge_base_with_main(repo):
+    """A branch holding commits is compared with where it left main, not with its own HEAD."""
+    fork = git(repo, "rev-parse", "HEAD").strip()
+    git(repo, "switch", "-q", "-c", "resolve-reminders")
+    change(repo)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "the change")
+    (repo / "notes.txt").write_text("a second commit on the branch\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "more")
+    git(repo, "switch", "-q", "main")
+    (repo / "unrelated.txt").write_text("main moves on\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "main moves on")
+    git(repo, "switch", "-q", "resolve-reminders")
+    out = repo / "summary.md"
+    result = CliRunner().invoke(main, ["check", str(repo), *NOW_ARGS, "--summary", str(out)], env={"GITHUB_BASE_REF": ""})
+    assert result.exit_code == 0, result.output
+    assert f"summary: compared with {fork[:12]}, the merge base of HEAD and main" in result.stderr
+    text = out.read_text()
+    assert f"Compared with `{fork[:12]}`, both as of Thu 2026-11-26 12:00 UTC." in text
+    assert "That is the merge base of `HEAD` and `main`: what this branch changes since it left it." in text
+    assert "- ✅ Resolved: **Delayed email reminders**" in text and "No visible change" not in text
+    # --base and $GITHUB_BASE_REF still decide when given.
+    out.unlink()
+    result = CliRunner().invoke(main, ["check", str(repo), *NOW_ARGS, "--summary", str(out), "--base", "HEAD"])
+    assert "summary: compared with HEAD\n" in result.stderr and "No visible change" in out.read_text()
+
+
+def test_default_base_prefers_origin_head(repo):
+    git(repo, "update-ref", "refs/remotes/origin/trunk", "HEAD")
+    git(repo, "symbolic-ref", "refs/remotes/origin/HEAD", "refs/remotes/origin/trunk")
+    git(repo, "branch", "-m", "main", "work")  # no local main or master: only origin/HEAD names the default branch
+    change(repo)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "the change")
+    out = repo / "summary.md"
+    result = CliRunner().invoke(main, ["check", str(repo), *NOW_ARGS, "--summary", str(out)], env={"GITHUB_BASE_REF": ""})
+    assert result.exit_code == 0, result.output
+    assert "the merge base of HEAD and origin/trunk" in result.stderr
+    assert "Resolved: **Delayed email reminders**" in out.read_text()
+
+
+def test_without_a_default_branch_the_base_is_head_and_says_so(repo):
+    git(repo, "branch", "-m", "main", "work")
+    out = repo / "summary.md"
+    result = CliRunner().invoke(main, ["check", str(repo), *NOW_ARGS, "--summary", str(out)], env={"GITHUB_BASE_REF": ""})
+    assert result.exit_code == 0
+    assert "summary: compared with HEAD (no default branch found: origin/HEAD, main or master)" in result.stderr
+    assert "No default branch (origin/HEAD, main or master) was found, so this compares with `HEAD`." in out.read_text()
+
+
+def test_stale_incidents_need_a_reviewers_decision(repo):
+    """Two days later the demo's open incident has had no update: every pull request says so first."""
+    out = repo / "summary.md"
+    result = CliRunner().invoke(main, ["check", str(repo), "--now", "2026-11-28 12:00 UTC", "--summary", str(out),
+                                       "--base", "main"])
+    assert result.exit_code == 0
+    text = out.read_text()
+    assert "### ⚠️ Needs a reviewer's decision (1)" in text
+    assert (f"- `content/incidents/{INCIDENT}.md:8` open with no update for 49h 45m: its last update (Monitoring, "
+            "2026-11-26 10:15 UTC) still shows on the page") in text
+
+
+def test_no_decision_section_without_policy_warnings():
+    content, problems = load(ROOT, FIXED_NOW)
+    assert "Needs a reviewer's decision" not in summarize(content, content, FIXED_NOW, problems, "HEAD")
