@@ -89,7 +89,7 @@ started: 2026-11-25 09:50 UTC
 ---
 Some requests were slow.
 
-## 2026-11-25 11:00 UTC — Monitoring
+## 2026-11-26 11:00 UTC — Monitoring
 A fix is out.
 
 ### Details

@@ -154,7 +154,7 @@ class GuideShell:
         monkeypatch.setattr("generator.serve.serve", self._serve)
         monkeypatch.setattr(time, "sleep", lambda seconds: None)  # next-change --wait
 
-    def _serve(self, site, clock, port):
+    def _serve(self, site, clock, port, **_echo):
         from generator.build import build
 
         self.served.append(port)
