@@ -57,7 +57,7 @@ FENCE = re.compile(r"^\s{0,3}(```|~~~)")
 
 
 def read_text(path: Path, rel: str, problems: Problems, boundary: Boundary | None = None,
-              limit: int = SETTINGS_FILE_SIZE) -> str | None:
+              limit: int = SETTINGS_FILE_SIZE, characters: bool = True) -> str | None:
     """The file's text, or None after recording why it cannot be read.
 
     Only a regular file inside `boundary` (default: the site that holds
@@ -82,7 +82,7 @@ def read_text(path: Path, rel: str, problems: Problems, boundary: Boundary | Non
         line = text[: text.index("\x00")].count("\n") + 1
         problems.error(rel, line, 1, "file contains a NUL character; is it a text file?")
         return None
-    if not check_characters(text, 1, rel, problems):
+    if characters and not check_characters(text, 1, rel, problems):
         return None
     if not text.strip():
         problems.error(rel, 1, 1, "file is empty")
@@ -526,7 +526,8 @@ def load_incidents(folder: Path, root: Path, site: Site, catalog: Catalog, probl
 
 def _parse_file(path: Path, rel: str, site: Site, catalog: Catalog, problems: Problems,
                 boundary: Boundary | None = None) -> Incident | None:
-    text = read_text(path, rel, problems, boundary, site.limits.incident_file_size)
+    # parse_incident checks the characters: for `update`'s new text too
+    text = read_text(path, rel, problems, boundary, site.limits.incident_file_size, characters=False)
     if text is None:
         return None
     try:

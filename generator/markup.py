@@ -143,28 +143,30 @@ def to_text(text: str) -> str:
     and links keep their address: "label (https://…)".
     """
     out = to_html(text)
-    simple = _PARAGRAPHS.fullmatch(out)
-    if simple:  # nearly every update: plain paragraphs, no markup
-        return html.unescape("\n\n".join(" ".join(p.split("\n")) for p in _PARAGRAPH.findall(out))).strip()
+    if not _BLOCK.search(out):  # nearly every update: paragraphs, perhaps with links, emphasis or code
+        if "<a " in out:
+            out = _LINK.sub(_link_text, out)
+        out = _TAG.sub("", out.replace("</p>\n", "\x00").replace("\n", " ").replace("\x00", "\n\n"))
+        return html.unescape(out).strip()
     return _to_text(out)
 
 
-_PARAGRAPHS = re.compile(r"(?:<p>[^<]*</p>\n*)+")
-_PARAGRAPH = re.compile(r"<p>([^<]*)</p>")
+def _link_text(m: re.Match) -> str:
+    href, label = html.unescape(m.group(1)), m.group(2)
+    return label if html.unescape(_TAG.sub("", label)) == href else f"{label} ({href})"
+
+
+_BLOCK = re.compile(r"<(?:ul|ol|li|pre|br|h\d|blockquote|table|hr|dl|details)\b")
 _TOKEN = re.compile(r"""(<(?:[^>"']|"[^"]*"|'[^']*')*>)""")
 _WRAP = re.compile(r"[ \t]*\n\s*")
 _BLOCK_END = {"p", "h3", "h4", "h5", "h6", "blockquote", "pre", "table", "ul", "ol", "dl", "details", "hr"}
 
 
 def _to_text(out: str) -> str:
-    def link(m: re.Match) -> str:
-        href, label = html.unescape(m.group(1)), m.group(2)
-        return label if html.unescape(_TAG.sub("", label)) == href else f"{label} ({href})"
-
     parts: list[str] = []
     lists: list[list] = []  # [kind, next number] of the open lists
     in_pre = 0
-    for token in _TOKEN.split(_LINK.sub(link, out)):
+    for token in _TOKEN.split(_LINK.sub(_link_text, out)):
         if not token:
             continue
         if token[0] != "<":

@@ -107,6 +107,8 @@ _Loader.yaml_implicit_resolvers = _FastLoader.yaml_implicit_resolvers = {
 
 def _construct_text(loader: _Loader, node) -> str:
     value = loader.construct_scalar(node)
+    if node.style != '"':  # only a double-quoted scalar has escapes (\x1b); the rest is as the file holds it
+        return value
     bad = forbidden_character(value)
     if bad:
         line, col = _mark(node, loader.line_offset)
