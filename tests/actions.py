@@ -35,6 +35,7 @@ class Ran:
     step: dict
     result: subprocess.CompletedProcess | None = None
     skipped: bool = False
+    env: dict | None = None
 
 
 @dataclass
@@ -60,16 +61,29 @@ class Runner:
             raise AssertionError(f"expression not supported here: {expr}")
         return _EXPR.sub(one, text)
 
-    def condition(self, cond: str | None, context: dict) -> bool:
-        if not cond:
-            return True
-        m = _COND.fullmatch(cond.strip())
-        assert m, f"condition not supported here: {cond}"
-        kind, ident, name, value = m.groups()
-        return context[kind].get(ident, {}).get(name, "") == value
+    def condition(self, cond: str | None, context: dict, failed: bool = False) -> bool:
+        """`A && B` of output comparisons and status functions; without one, success() is implied."""
+        text = (cond or "").strip()
+        if text.startswith("${{") and text.endswith("}}"):
+            text = text[3:-2].strip()
+        status, ok = None, True
+        for part in filter(None, (p.strip() for p in text.split("&&"))):
+            if part in ("!cancelled()", "always()"):
+                status = True
+            elif part == "failure()":
+                status = failed
+            elif part == "success()":
+                status = not failed
+            else:
+                m = _COND.fullmatch(part)
+                assert m, f"condition not supported here: {cond}"
+                kind, ident, name, value = m.groups()
+                ok = ok and context[kind].get(ident, {}).get(name, "") == value
+        return ok and (status if status is not None else not failed)
 
-    def run_workflow(self, path: Path, extra_env: dict | None = None) -> dict[str, dict]:
-        """Run every job in order; returns each job's outputs. Fails on the first failed step."""
+    def run_workflow(self, path: Path, extra_env: dict | None = None, check: bool = True) -> dict[str, dict]:
+        """Run every job in order; returns each job's outputs. A failed step fails its job
+        (later steps run only if their `if:` says so); with `check`, a failed job fails the test."""
         workflow = load(path)
         needs: dict[str, dict] = {}
         for job_id, job in workflow["jobs"].items():
@@ -79,9 +93,10 @@ class Runner:
                 continue
             steps: dict[str, dict] = {}
             env = {**self.env, **(extra_env or {})}
+            failed = False
             for i, step in enumerate(job["steps"]):
                 context = {"steps": steps, "needs": needs}
-                if not self.condition(step.get("if"), context):
+                if not self.condition(step.get("if"), context, failed):
                     self.ran.append(Ran(job_id, step, skipped=True))
                     continue
                 step_env = {k: self.expand(str(v), context) for k, v in (step.get("env") or {}).items()}
@@ -93,12 +108,14 @@ class Runner:
                     continue
                 output = self.tmp / f"{path.stem}-{job_id}-{i}.out"
                 output.write_text("")
+                full = {**env, **step_env, "GITHUB_OUTPUT": str(output)}
                 result = subprocess.run(
                     ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", self.expand(step["run"], context)],
-                    cwd=self.cwd, env={**env, **step_env, "GITHUB_OUTPUT": str(output)},
-                    capture_output=True, text=True, timeout=self.timeout)
-                self.ran.append(Ran(job_id, step, result))
-                assert result.returncode == 0, (path.name, job_id, step.get("name") or step["run"], result.stdout, result.stderr)
+                    cwd=self.cwd, env=full, capture_output=True, text=True, timeout=self.timeout)
+                self.ran.append(Ran(job_id, step, result, env=full))
+                if result.returncode != 0:
+                    failed = True
+                    assert not check, (path.name, job_id, step.get("name") or step["run"], result.stdout, result.stderr)
                 if "id" in step:
                     steps[step["id"]] = dict(line.split("=", 1) for line in output.read_text().splitlines() if "=" in line)
             needs[job_id] = {k: self.expand(v, {"steps": steps, "needs": needs})
