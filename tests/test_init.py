@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import re
 import shlex
 import subprocess
@@ -188,3 +189,27 @@ def test_docs_are_shipped_and_printed():
     assert result.exit_code == 0 and result.output == (ROOT / "docs/deploy.md").read_text()
     result = CliRunner().invoke(main, ["docs", "deplyo"])
     assert result.exit_code == 1 and 'did you mean "deploy"' in result.output
+
+
+def test_pointers_to_the_guides_work_for_a_pip_user():
+    """No message or scaffold file says "see docs/x.md" alone: a pip user has no
+    docs/ folder. Each names `statusgen docs x` and the web address (guides.see)."""
+    from generator.guides import DOCS_URL, topics
+
+    import ast
+
+    bare = re.compile(r"(?<![/\w])docs/(\w+)\.md")
+    texts = []  # what users read: the scaffold files, and the strings in the code (not its docstrings or comments)
+    for path in (ROOT / "generator/scaffold_files").rglob("*"):
+        if path.is_file():
+            texts += [(path.name, line) for line in path.read_text().splitlines()]
+    for path in (ROOT / "generator").glob("*.py"):
+        tree = ast.parse(path.read_text())
+        docstrings = {id(node.value) for node in ast.walk(tree) if isinstance(node, ast.Expr)}
+        texts += [(path.name, node.value) for node in ast.walk(tree)
+                  if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings]
+    for name, line in texts:
+        for topic in bare.findall(line):
+            assert f"{DOCS_URL}/{topic}.md" in line or f"statusgen docs {topic}" in line, (name, line)
+    assert DOCS_URL == importlib.metadata.metadata("statusgen").get_all("Project-URL")[1].split(", ")[1]
+    assert {"deploy", "content", "workflow"} <= set(topics())
