@@ -19,7 +19,9 @@ stage the deploy job runs:
   4. `statusgen deploy --from output/` to SeaweedFS: the changed incident's
      files, the lists and feeds that show it.
 Prints each stage's median over the runs with its range, and the total.
-Target: <= 15 s in all on a 2-core machine.
+Target: <= 15 s in all on a 2-core machine. Measured (10,000 incidents, 2 cores, median of 3):
+install 4.7 s, check 3.8 s, build 10.3 s, deploy 2.4 s (17 files PUT), total 21.0 s (20.5-22.8).
+The bucket is not called "status": SeaweedFS answers /status itself (a PUT there stores nothing).
 """
 
 from __future__ import annotations
@@ -58,9 +60,12 @@ def sh(*args, env=None, cwd=None) -> str:
     return proc.stdout + proc.stderr
 
 
+LAST_OUTPUT = [""]
+
+
 def timed(*args, env=None, cwd=None) -> float:
     start = time.perf_counter()
-    sh(*args, env=env, cwd=cwd)
+    LAST_OUTPUT[0] = sh(*args, env=env, cwd=cwd)
     return time.perf_counter() - start
 
 
@@ -93,7 +98,7 @@ def main() -> None:
                "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1",
                "AWS_CONFIG_FILE": str(root / "none"), "AWS_SHARED_CREDENTIALS_FILE": str(root / "none")}
         os.environ.update(aws)
-        bench_deploy.create_bucket(url, "status")
+        bench_deploy.create_bucket(url, "status-site")  # not "status": SeaweedFS answers /status itself
         env = {**offline, **aws}
 
         origin = root / "origin"
@@ -102,7 +107,7 @@ def main() -> None:
         shutil.rmtree(origin / "content")
         bench_build.write_site(origin, args.incidents)
         with open(origin / "content" / "site.yaml", "a") as handle:
-            handle.write(f"deploy:\n  - name: primary\n    bucket: status\n    endpoint_url: {url}\n")
+            handle.write(f"deploy:\n  - name: primary\n    bucket: status-site\n    endpoint_url: {url}\n")
         sh(statusgen, "lock", origin, env=env)
         git(origin, "init", "-q", "-b", "main")
         git(origin, "add", "-A")
@@ -110,7 +115,7 @@ def main() -> None:
 
         before = root / "before"
         git(root, "clone", "-q", str(origin), str(before))
-        sh(statusgen, "deploy", before, env=env)  # the page as it was, and the cache that run saved
+        print("    before: " + sh(statusgen, "deploy", before, env=env).strip().splitlines()[-1], flush=True)  # the page as it was, and the cache that run saved
         cache = root / "restored-cache"
         shutil.copytree(before / ".statusgen-cache", cache)
         incidents = sorted((origin / "content" / "incidents").glob("*.md"))
@@ -136,6 +141,7 @@ def main() -> None:
                 "build": timed(bin_dir / "statusgen", "build", env=env, cwd=clone),
                 "deploy": timed(bin_dir / "statusgen", "deploy", "--from", "output/", env=env, cwd=clone),
             }
+            print("    deploy: " + LAST_OUTPUT[0].strip().splitlines()[-1], flush=True)
             for name, value in seconds.items():
                 stages[name].append(value)
             totals.append(sum(seconds.values()))
