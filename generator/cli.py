@@ -305,8 +305,11 @@ def resolve(ref, message, at, site, now):
               "E.g. 'statusgen @ git+https://github.com/ORG/statusgen@v0.2.0'.")
 @click.option("--git/--no-git", "git", default=None,
               help="Run 'git init -b main' when DIR is not in a git repository. Default: ask, when run in a terminal.")
+@click.option("--lock/--no-lock", "lock", default=True, envvar="STATUSGEN_INIT_LOCK", show_default=True,
+              help="Write the hash-locked requirements.txt (pip resolves through its configured index); "
+              "else run 'statusgen lock' later.")
 @now_option
-def init(target, requirement, git, now):
+def init(target, requirement, git, lock, now):
     """Start a new status repository in DIR (default: here), which must be new, empty,
     or a fresh clone holding only .git, README, LICENSE and the like. No file is overwritten.
 
@@ -320,9 +323,14 @@ def init(target, requirement, git, now):
     """
     from generator import scaffold
 
-    done = scaffold.init(target, read_clock(now), requirement)
+    done = scaffold.init(target, read_clock(now), requirement, lock=lock)
     for path in done.written:
         echo(f"wrote {path}")
+    if done.locked:
+        echo(f"locked {Path(target) / 'requirements.txt'} (every package pinned with its sha256)")
+    elif done.lock_error:
+        echo(f"not locked: {done.lock_error}\n  requirements.txt is marked unlocked and the workflows refuse it: "
+                   "run 'statusgen lock' there, then commit it", err=True)
     for path in done.kept:
         echo(f"kept  {path} (it was already there)")
     if done.gitignore_added:
@@ -441,6 +449,38 @@ def serve(site, now, port):
 
     read_clock(now)  # reject a bad --now before serving
     serve_site(site, lambda: read_clock(now), port, echo=echo)
+
+
+@main.command()
+@site_argument
+def lock(site):
+    """Write SITE/requirements.txt: SITE/requirements.in resolved by pip, every package
+    pinned with the sha256 of its files, for this machine and the workflows' runner.
+
+    pip uses its configured index (PIP_INDEX_URL, PIP_FIND_LINKS, pip.conf).
+
+    \b
+    Example:
+      echo "statusgen==0.2.0" > requirements.in && statusgen lock && git add requirements.*
+    """
+    from generator.lock import lock as write_lock
+
+    click.echo(f"wrote {write_lock(site)}")
+
+
+@main.command()
+@site_argument
+def targets(site):
+    """Print the name of every deploy target in SITE/content/site.yaml, one a line (nothing when none).
+
+    The workflows use it to skip deploying, with a notice, until a target is set.
+
+    \b
+    Example:
+      test -n "$(statusgen targets)" && statusgen deploy
+    """
+    for target in _deploy_targets(site):
+        click.echo(target.name)
 
 
 def _deploy_targets(site: Path):

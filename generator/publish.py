@@ -37,12 +37,14 @@ from urllib.parse import quote, unquote_plus, urlsplit
 
 import click
 
+from generator.guides import see
 from generator.mediatypes import cache_control, content_type, rank, rules_fingerprint
 
 MARKER_KEY = "published-by"  # object metadata (x-amz-meta-published-by)
 MARKER = "statusgen"
 MD5_KEY = "statusgen-md5"
 MANIFEST = ".statusgen/manifest.json"
+CLOUDFRONT_REGION = "us-east-1"
 RESERVED = ".statusgen/"
 DEFAULT_MAX_DELETES = 100
 INVALIDATE_ALL_OVER = 500  # paths; past this one `/*` is cheaper and shorter
@@ -167,6 +169,9 @@ class Manifest:
     keys: frozenset[str]  # a superset of the objects under the prefix that carry our marker
     pending: frozenset[str] = frozenset()  # someone else's objects we started to overwrite: HEAD them
     etags: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # key → (ETag, MD5) where they differ
+    # Keys written or deleted whose CloudFront invalidation has not succeeded yet:
+    # the next deploy invalidates them even when no file changed.
+    invalidate: frozenset[str] = frozenset()
 
 
 EMPTY = Manifest(rules=None, keys=frozenset())
@@ -235,7 +240,8 @@ def resolve(local: Mapping[str, LocalFile], listing: Mapping[str, Listed], manif
     return known, sorted(unknown)
 
 
-def manifest_ahead(stored: Manifest | None, rules: str, writes, known: Mapping[str, Remote]) -> Manifest:
+def manifest_ahead(stored: Manifest | None, rules: str, writes, known: Mapping[str, Remote],
+                   invalidate: frozenset[str] = frozenset()) -> Manifest:
     """The manifest to write before `writes` start: it only widens what the stored one says.
 
     Every key we are about to write joins `keys`, except someone else's
@@ -254,14 +260,15 @@ def manifest_ahead(stored: Manifest | None, rules: str, writes, known: Mapping[s
         else:
             keys.add(key)
     return Manifest(rules=rules if base.rules == rules else None, keys=frozenset(keys),
-                    pending=frozenset(pending), etags=dict(base.etags))
+                    pending=frozenset(pending), etags=dict(base.etags), invalidate=base.invalidate | invalidate)
 
 
-def manifest_after(rules: str, known: Mapping[str, Remote]) -> Manifest:
-    """The manifest once every write and delete succeeded: exactly our objects, under today's rules."""
+def manifest_after(rules: str, known: Mapping[str, Remote], invalidate: frozenset[str] = frozenset()) -> Manifest:
+    """The manifest once every write and delete succeeded: exactly our objects, under today's rules,
+    and the keys still to invalidate (none, once the invalidation succeeded)."""
     ours = {k: r for k, r in known.items() if r.ours}
     etags = {k: (r.etag, r.md5) for k, r in ours.items() if r.md5 and r.etag != r.md5}
-    return Manifest(rules=rules, keys=frozenset(ours), etags=etags)
+    return Manifest(rules=rules, keys=frozenset(ours), etags=etags, invalidate=frozenset(invalidate))
 
 
 def manifest_json(manifest: Manifest) -> bytes:
@@ -272,6 +279,8 @@ def manifest_json(manifest: Manifest) -> bytes:
         "pending": sorted(manifest.pending),
         "etags": {k: list(v) for k, v in sorted(manifest.etags.items())},
     }
+    if manifest.invalidate:
+        body["invalidate"] = sorted(manifest.invalidate)
     return json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
 
 
@@ -284,8 +293,12 @@ def parse_manifest(data: bytes) -> Manifest | None:
         if rules is not None and not isinstance(rules, str):
             return None
         etags = {str(k): (str(v[0]), str(v[1])) for k, v in body["etags"].items() if len(v) == 2}
+        invalidate = body.get("invalidate", [])
+        if not isinstance(invalidate, list):
+            return None
         return Manifest(rules=rules, keys=frozenset(map(str, body["keys"])),
-                        pending=frozenset(map(str, body["pending"])), etags=etags)
+                        pending=frozenset(map(str, body["pending"])), etags=etags,
+                        invalidate=frozenset(map(str, invalidate)))
     except (ValueError, TypeError, KeyError, AttributeError, IndexError):
         return None
 
@@ -432,7 +445,11 @@ def make_clients(target, options: Options):
     s3 = session.create_client("s3", region_name=target.region or None, endpoint_url=target.endpoint_url or None, config=config)
     cloudfront = None
     if target.cloudfront_distribution_id:
-        cloudfront = session.create_client("cloudfront", config=Config(retries={"mode": "standard", "max_attempts": attempts}))
+        # CloudFront is global, and its API lives in us-east-1. botocore reads only
+        # AWS_DEFAULT_REGION, so with just AWS_REGION set a client without a region
+        # fails with NoRegionError, after the files were uploaded.
+        cloudfront = session.create_client("cloudfront", region_name=CLOUDFRONT_REGION,
+                                           config=Config(retries={"mode": "standard", "max_attempts": attempts}))
     return s3, cloudfront
 
 
@@ -464,7 +481,7 @@ def explain(exc: BaseException, target) -> str:
         if code in ("InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidClientTokenId", "ExpiredToken", "InvalidToken"):
             return f"the credentials were rejected ({code}): check AWS_PROFILE / the access key for {describe(target)}"
         if code in ("AccessDenied", "403", "AllAccessDisabled"):
-            return f"access denied on {exc.operation_name} for {describe(target)}: see the IAM policy in docs/deploy.md"
+            return f"access denied on {exc.operation_name} for {describe(target)}: see the IAM policy in {see('deploy')}"
         return f"{exc.operation_name} failed for {describe(target)}: {code or status} {error.get('Message', '')}".rstrip()
     from botocore.exceptions import BotoCoreError
 
@@ -873,11 +890,14 @@ def deploy_target(local: Mapping[str, LocalFile] | Callable[[], Mapping[str, Loc
         yield Event("result", name, f"{name}: dry run, nothing changed")
         return
     stored = state.manifest
+    changed = [rel for _, rel in the_plan.writes] + list(the_plan.deletes)
+    owed = frozenset(changed) if cloudfront is not None else frozenset()
     if the_plan.writes and state.manifest_exists:
         # Before the first write, so that a deploy stopped midway leaves a
-        # manifest naming every object it may have written. Without one in
-        # the bucket the next deploy HEADs everything anyway.
-        ahead = manifest_ahead(stored, rules, the_plan.writes, known)
+        # manifest naming every object it may have written (and owing their
+        # invalidation). Without one in the bucket the next deploy HEADs
+        # everything anyway.
+        ahead = manifest_ahead(stored, rules, the_plan.writes, known, owed)
         if ahead != stored:
             write_manifest(s3, target, ahead)
             stored = ahead
@@ -888,14 +908,26 @@ def deploy_target(local: Mapping[str, LocalFile] | Callable[[], Mapping[str, Loc
             f"{name}: FAILED: {len(tally.failures)} request(s) failed, nothing deleted; "
             f"first: {tally.failures[0]}"), ok=False)
         return
-    changed = [rel for _, rel in the_plan.writes] + list(the_plan.deletes)
-    if cloudfront is not None and changed:
-        for line in invalidate(cloudfront, target.cloudfront_distribution_id, changed, options):
-            yield Event("line", name, f"{name}: {line}")
+    if stored is not None and stored.invalidate and cloudfront is not None:
+        owed |= stored.invalidate  # a failed invalidation of an earlier deploy
+        yield Event("line", name, f"{name}: retrying the invalidation of {len(stored.invalidate)} path(s) an earlier deploy could not invalidate")
+    failure = None
+    if owed:
+        try:
+            for line in invalidate(cloudfront, target.cloudfront_distribution_id, sorted(owed), options):
+                yield Event("line", name, f"{name}: {line}")
+            owed = frozenset()
+        except Exception as exc:  # noqa: BLE001 - remembered in the manifest, reported below
+            failure = exc
     # Last, and only when it says something new: never when only contents changed.
-    after = manifest_after(rules, known)
+    after = manifest_after(rules, known, owed)
     if after != stored:
         write_manifest(s3, target, after)
+    if failure is not None:
+        yield Event("result", name, (
+            f"{name}: FAILED: the files are published, but the CloudFront invalidation failed: "
+            f"{explain(failure, target)}; the next deploy retries it"), ok=False)
+        return
     seconds = time.monotonic() - start
     yield Event("result", name, (
         f"{name}: {tally.uploaded} uploaded, {tally.updated} headers updated, {tally.deleted} deleted, "
@@ -905,7 +937,7 @@ def deploy_target(local: Mapping[str, LocalFile] | Callable[[], Mapping[str, Loc
 
 def select_targets(targets, names) -> list:
     if not targets:
-        raise PublishError("no deploy targets: add a `deploy:` list to content/site.yaml (see docs/deploy.md)")
+        raise PublishError(f"no deploy targets: add a `deploy:` list to content/site.yaml (see {see('deploy')})")
     if not names:
         return list(targets)
     by_name = {t.name: t for t in targets}

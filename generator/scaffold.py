@@ -22,18 +22,28 @@ from generator.timestamps import heading_stamp
 
 FILES = Path(__file__).resolve().parent / "scaffold_files"
 WORKFLOWS = ("pr.yml", "deploy.yml", "schedule.yml")
-SCAFFOLD_INSTALL = "pip install -r requirements.txt"
+SCAFFOLD_INSTALL = "pip install --require-hashes -r requirements.txt"  # the lock (generator/lock.py)
+SCAFFOLD_LOCKFILE = "requirements.txt"  # what the pip cache is keyed on
 REPO_INSTALL = "pip install ."  # this repository installs the checked-out package itself
+REPO_LOCKFILE = "pyproject.toml"
 
 
 class InitError(StatusgenError):
     """The target folder cannot take a new site; the message says why."""
 
 
-def workflows(install: str = SCAFFOLD_INSTALL) -> dict[str, str]:
-    """The workflow files, `{name: text}`, with `install` as the step that installs statusgen."""
-    return {name: (FILES / "workflows" / name).read_text(encoding="utf-8").replace("@INSTALL@", install)
+def workflows(install: str = SCAFFOLD_INSTALL, lockfile: str = SCAFFOLD_LOCKFILE) -> dict[str, str]:
+    """The workflow files, `{name: text}`, with `install` as the step that installs statusgen
+    and `lockfile` as the file the pip cache is keyed on."""
+    from generator.lock import RUNNER_PYTHON
+
+    return {name: (FILES / "workflows" / name).read_text(encoding="utf-8")
+            .replace("@INSTALL@", install).replace("@LOCKFILE@", lockfile).replace("@PYTHON@", RUNNER_PYTHON)
             for name in WORKFLOWS}
+
+
+def dependabot() -> str:
+    return (FILES / "dependabot.yml").read_text(encoding="utf-8")
 
 
 def scaffold_files(now: datetime, requirement: str | None = None) -> dict[str, str]:
@@ -53,9 +63,13 @@ def scaffold_files(now: datetime, requirement: str | None = None) -> dict[str, s
         "content/components.yaml": (FILES / "components.yaml").read_text(encoding="utf-8"),
         f"content/incidents/{started:%Y-%m-%d}-example-slow-page-loads.md": example,
         ".gitignore": (FILES / "gitignore").read_text(encoding="utf-8"),
-        "requirements.txt": (FILES / "requirements.txt").read_text(encoding="utf-8")
+        "requirements.in": (FILES / "requirements.in").read_text(encoding="utf-8")
+        .replace("@REQUIREMENT@", requirement or default_requirement()),
+        # Replaced by the lock when `init` can make one (see `init`).
+        "requirements.txt": (FILES / "requirements-unlocked.txt").read_text(encoding="utf-8")
         .replace("@REQUIREMENT@", requirement or default_requirement()),
         "STAFF.md": (FILES / "STAFF.md").read_text(encoding="utf-8"),
+        ".github/dependabot.yml": dependabot(),
     }
     for name, text in workflows(SCAFFOLD_INSTALL).items():
         files[f".github/workflows/{name}"] = text
@@ -75,6 +89,8 @@ class Initialized:
     written: list[Path] = field(default_factory=list)
     kept: list[Path] = field(default_factory=list)  # already there: never overwritten
     gitignore_added: list[str] = field(default_factory=list)  # lines appended to an existing .gitignore
+    locked: bool = False  # requirements.txt is the hash-locked install
+    lock_error: str | None = None  # why it is not
 
 
 def check_target(target: Path) -> None:
@@ -96,12 +112,15 @@ def default_requirement() -> str:
     return f"statusgen=={__version__}"
 
 
-def init(target: Path, now: datetime, requirement: str | None = None) -> Initialized:
+def init(target: Path, now: datetime, requirement: str | None = None, lock: bool = True) -> Initialized:
     """Write a new site into `target`; no existing file is ever overwritten.
 
-    `requirement` is what requirements.txt (and so every workflow) installs,
+    `requirement` is what requirements.in (and so every workflow) installs,
     e.g. `statusgen==0.2.0` (the default: this version) or
-    `statusgen @ git+https://github.com/ORG/statusgen@v0.2.0`.
+    `statusgen @ https://example.com/statusgen-0.2.0-py3-none-any.whl`.
+    With `lock`, requirements.txt is then written by `generator.lock` (pip
+    resolves and hashes through its configured index); when that fails, or
+    without `lock`, it stays a marked unlocked copy that the workflows refuse.
     """
     target = Path(target)
     check_target(target)
@@ -122,6 +141,19 @@ def init(target: Path, now: datetime, requirement: str | None = None) -> Initial
             done.kept.append(path)
             continue
         done.written.append(path)
+    lockfile = target / "requirements.txt"
+    if lockfile not in done.written:
+        return done
+    if not lock:
+        done.lock_error = "not attempted (--no-lock)"
+        return done
+    from generator.lock import LockError, lock as write_lock
+
+    try:
+        write_lock(target)
+        done.locked = True
+    except LockError as exc:
+        done.lock_error = exc.message
     return done
 
 
@@ -177,11 +209,12 @@ def next_steps(target: Path, cwd: Path | None = None) -> str:
 
 
 def write_repo_workflows(repo: Path) -> None:
-    """Rewrite this repository's `.github/workflows/` from the templates."""
+    """Rewrite this repository's `.github/workflows/` (and dependabot.yml) from the templates."""
     folder = Path(repo) / ".github" / "workflows"
     folder.mkdir(parents=True, exist_ok=True)
-    for name, text in workflows(REPO_INSTALL).items():
+    for name, text in workflows(REPO_INSTALL, REPO_LOCKFILE).items():
         (folder / name).write_text(text, encoding="utf-8")
+    (Path(repo) / ".github" / "dependabot.yml").write_text(dependabot(), encoding="utf-8")
 
 
 if __name__ == "__main__":  # pragma: no cover - a maintainer's command

@@ -13,6 +13,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+# `statusgen init` locks requirements.txt by asking pip to resolve through the
+# package index. The tests that init a site check the files, not the lock: they
+# skip it (tests/test_lock.py and tests/test_adoption.py lock for real, offline).
+os.environ.setdefault("STATUSGEN_INIT_LOCK", "0")
 # The fixed "now" for golden files and browser tests: the demo has an active
 # incident and an upcoming maintenance at this time.
 FIXED_NOW = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)

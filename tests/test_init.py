@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 import re
 import shlex
@@ -15,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from generator.cli import main
-from generator.scaffold import REPO_INSTALL, SCAFFOLD_INSTALL, WORKFLOWS, workflows
+from generator.scaffold import REPO_INSTALL, REPO_LOCKFILE, SCAFFOLD_INSTALL, WORKFLOWS, dependabot, workflows
 from tests.conftest import ROOT, serve_folder
 
 NOW = "2026-11-26 12:00 UTC"
@@ -33,12 +34,14 @@ def site(tmp_path):
 def test_init_writes_a_complete_repo(site):
     files = sorted(p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file())
     assert files == [
-        ".github/workflows/deploy.yml", ".github/workflows/pr.yml", ".github/workflows/schedule.yml", ".gitignore",
+        ".github/dependabot.yml", ".github/workflows/deploy.yml", ".github/workflows/pr.yml", ".github/workflows/schedule.yml", ".gitignore",
         "STAFF.md", "content/components.yaml", "content/incidents/2026-11-26-example-slow-page-loads.md",
-        "content/site.yaml", "requirements.txt",
+        "content/site.yaml", "requirements.in", "requirements.txt",
     ]
     assert "output/" in (site / ".gitignore").read_text().splitlines()
-    assert (site / "requirements.txt").read_text().splitlines()[-1] == "statusgen==0.1.0"
+    assert (site / "requirements.in").read_text().splitlines()[-1] == "statusgen==0.1.0"
+    unlocked = (site / "requirements.txt").read_text()  # the tests init with --no-lock (tests/conftest.py)
+    assert unlocked.startswith("# NOT LOCKED YET") and unlocked.splitlines()[-1] == "statusgen==0.1.0"
 
 
 EXAMPLE = "content/incidents/2026-11-26-example-slow-page-loads.md"
@@ -106,11 +109,13 @@ def test_init_into_an_empty_folder(tmp_path):
 def test_repo_workflows_are_the_scaffold_workflows():
     """No drift: `.github/workflows/` is the scaffold with this repo's install step
     (regenerate with `python -m generator.scaffold`)."""
-    for name, text in workflows(REPO_INSTALL).items():
+    for name, text in workflows(REPO_INSTALL, REPO_LOCKFILE).items():
         assert (ROOT / ".github" / "workflows" / name).read_text() == text, name
     for name, text in workflows(SCAFFOLD_INSTALL).items():
-        assert f"run: {SCAFFOLD_INSTALL}\n" in text and "@INSTALL@" not in text, name
-    assert sorted(WORKFLOWS) == sorted(p.name for p in (ROOT / ".github" / "workflows").glob("*.yml"))
+        assert f"run: {SCAFFOLD_INSTALL}\n" in text and "@INSTALL@" not in text and "@LOCKFILE@" not in text, name
+    assert (ROOT / ".github" / "dependabot.yml").read_text() == dependabot()
+    # release.yml publishes statusgen itself: this repository's own, never generated.
+    assert sorted([*WORKFLOWS, "release.yml"]) == sorted(p.name for p in (ROOT / ".github" / "workflows").glob("*.yml"))
 
 
 # --- the guides' command lines, run as written ------------------------------------------------
@@ -315,10 +320,10 @@ def test_init_writes_the_requirement_it_is_given(tmp_path):
     spec = "statusgen @ git+https://github.com/acme/statusgen@v0.2.0"
     result = init_in(tmp_path / "s", "--requirement", spec)
     assert result.exit_code == 0, result.output
-    assert (tmp_path / "s/requirements.txt").read_text().splitlines()[-1] == spec
+    assert (tmp_path / "s/requirements.in").read_text().splitlines()[-1] == spec
     for name in WORKFLOWS:
-        assert "pip install -r requirements.txt" in (tmp_path / f"s/.github/workflows/{name}").read_text()
-    assert "pip install -r requirements.txt" in (tmp_path / "s/STAFF.md").read_text()
+        assert "pip install --require-hashes -r requirements.txt" in (tmp_path / f"s/.github/workflows/{name}").read_text()
+    assert re.search(r"pip install -r requirements\.(txt|in)", (tmp_path / "s/STAFF.md").read_text())
 
 
 def test_docs_are_shipped_and_printed():
@@ -328,3 +333,27 @@ def test_docs_are_shipped_and_printed():
     assert result.exit_code == 0 and result.output == (ROOT / "docs/deploy.md").read_text()
     result = CliRunner().invoke(main, ["docs", "deplyo"])
     assert result.exit_code == 1 and 'did you mean "deploy"' in result.output
+
+
+def test_pointers_to_the_guides_work_for_a_pip_user():
+    """No message or scaffold file says "see docs/x.md" alone: a pip user has no
+    docs/ folder. Each names `statusgen docs x` and the web address (guides.see)."""
+    from generator.guides import DOCS_URL, topics
+
+    import ast
+
+    bare = re.compile(r"(?<![/\w])docs/(\w+)\.md")
+    texts = []  # what users read: the scaffold files, and the strings in the code (not its docstrings or comments)
+    for path in (ROOT / "generator/scaffold_files").rglob("*"):
+        if path.is_file():
+            texts += [(path.name, line) for line in path.read_text().splitlines()]
+    for path in (ROOT / "generator").glob("*.py"):
+        tree = ast.parse(path.read_text())
+        docstrings = {id(node.value) for node in ast.walk(tree) if isinstance(node, ast.Expr)}
+        texts += [(path.name, node.value) for node in ast.walk(tree)
+                  if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings]
+    for name, line in texts:
+        for topic in bare.findall(line):
+            assert f"{DOCS_URL}/{topic}.md" in line or f"statusgen docs {topic}" in line, (name, line)
+    assert DOCS_URL == importlib.metadata.metadata("statusgen").get_all("Project-URL")[1].split(", ")[1]
+    assert {"deploy", "content", "workflow"} <= set(topics())

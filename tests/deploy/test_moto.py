@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from hashlib import md5 as _md5
 
 import boto3
@@ -279,25 +280,33 @@ def test_two_targets_one_fails_the_other_deploys(moto_url, tmp_path):
     assert_bucket_equals_build(moto_url, bucket, folder)
 
 
-def test_cloudfront_invalidates_changed_paths_in_batches(moto_url, tmp_path, monkeypatch):
-    monkeypatch.setenv("AWS_ENDPOINT_URL_CLOUDFRONT", moto_url)
-    cf = boto3.client("cloudfront", endpoint_url=moto_url)
-    dist = cf.create_distribution(DistributionConfig={
-        "CallerReference": "statusgen-test", "Comment": "", "Enabled": True,
+def new_distribution(cf, reference="statusgen-test") -> str:
+    return cf.create_distribution(DistributionConfig={
+        "CallerReference": reference, "Comment": "", "Enabled": True,
         "Origins": {"Quantity": 1, "Items": [{"Id": "s3", "DomainName": "b.s3.amazonaws.com",
                                               "S3OriginConfig": {"OriginAccessIdentity": ""}}]},
         "DefaultCacheBehavior": {"TargetOriginId": "s3", "ViewerProtocolPolicy": "allow-all",
                                  "TrustedSigners": {"Enabled": False, "Quantity": 0}, "MinTTL": 0,
                                  "ForwardedValues": {"QueryString": False, "Cookies": {"Forward": "none"}}},
     })["Distribution"]["Id"]
+
+
+def invalidated_paths(cf, dist) -> list[list[str]]:
+    items = cf.list_invalidations(DistributionId=dist)["InvalidationList"].get("Items", [])
+    return [cf.get_invalidation(DistributionId=dist, Id=i["Id"])["Invalidation"]["InvalidationBatch"]["Paths"].get("Items", [])
+            for i in items]
+
+
+def test_cloudfront_invalidates_changed_paths_in_batches(moto_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("AWS_ENDPOINT_URL_CLOUDFRONT", moto_url)
+    cf = boto3.client("cloudfront", endpoint_url=moto_url)
+    dist = new_distribution(cf)
     bucket = new_bucket(moto_url)
     folder = write_site(tmp_path / "out", synthetic_site("v1"))
     t = target(bucket, moto_url, cloudfront_distribution_id=dist)
 
     def invalidations():
-        items = cf.list_invalidations(DistributionId=dist)["InvalidationList"].get("Items", [])
-        return [cf.get_invalidation(DistributionId=dist, Id=i["Id"])["Invalidation"]["InvalidationBatch"]["Paths"].get("Items", [])
-                for i in items]
+        return invalidated_paths(cf, dist)
 
     run(folder, [t], Options(invalidate_all_over=20))
     assert invalidations() == [["/*"]]  # 49 files is past the threshold
@@ -311,6 +320,49 @@ def test_cloudfront_invalidates_changed_paths_in_batches(moto_url, tmp_path, mon
     ])
     run(folder, [t])
     assert len([b for b in invalidations() if b != ["/*"]]) == len(batches)  # nothing changed: no invalidation
+
+
+def test_cloudfront_needs_no_default_region(moto_url, tmp_path, monkeypatch):
+    """With only AWS_REGION set (as configure-aws-credentials does), botocore has no
+    region for a client created without one: CloudFront's is us-east-1."""
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    monkeypatch.setenv("AWS_REGION", "eu-central-1")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_CLOUDFRONT", moto_url)
+    cf = boto3.client("cloudfront", endpoint_url=moto_url, region_name="us-east-1")
+    dist = new_distribution(cf, "region-test")
+    bucket = new_bucket(moto_url)
+    folder = write_site(tmp_path / "out", synthetic_site("v1"))
+    events, _ = run(folder, [target(bucket, moto_url, region="eu-central-1", cloudfront_distribution_id=dist)])
+    assert all(e.ok for e in results(events)), [e.text for e in results(events)]
+    (paths,) = invalidated_paths(cf, dist)
+    assert "/index.html" in paths
+
+
+def test_a_failed_invalidation_is_remembered_and_retried_with_nothing_changed(moto_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("AWS_ENDPOINT_URL_CLOUDFRONT", moto_url)
+    cf = boto3.client("cloudfront", endpoint_url=moto_url)
+    dist = new_distribution(cf, "retry-test")
+    bucket = new_bucket(moto_url)
+    folder = write_site(tmp_path / "out", synthetic_site("v1"))
+    run(folder, [target(bucket, moto_url, cloudfront_distribution_id=dist)])
+    write_site(folder, synthetic_site("v2"))
+    broken = target(bucket, moto_url, cloudfront_distribution_id="ENOSUCHDIST")  # the invalidation fails
+    (result,) = results(run(folder, [broken])[0])
+    assert not result.ok and "the files are published, but the CloudFront invalidation failed" in result.text
+    assert "the next deploy retries it" in result.text
+    manifest = client(moto_url).get_object(Bucket=bucket, Key=MANIFEST)["Body"].read()
+    owed = json.loads(manifest)["invalidate"]
+    assert "index.html" in owed and "incidents/inc-0/index.html" in owed
+    before = len(invalidated_paths(cf, dist))
+    events, counter = run(folder, [target(bucket, moto_url, cloudfront_distribution_id=dist)])
+    (result,) = results(events)
+    assert result.ok and " 0 uploaded" in result.text  # nothing left to upload, and yet:
+    assert any("retrying the invalidation of" in e.text for e in events if e.kind == "line")
+    latest = invalidated_paths(cf, dist)
+    assert len(latest) > before and "/incidents/inc-0/" in [p for b in latest for p in b]
+    assert "invalidate" not in json.loads(client(moto_url).get_object(Bucket=bucket, Key=MANIFEST)["Body"].read())
+    events, _ = run(folder, [target(bucket, moto_url, cloudfront_distribution_id=dist)])
+    assert len(invalidated_paths(cf, dist)) == len(latest)  # paid once
 
 
 def test_setup_applies_cors_and_never_touches_acls(moto_url, tmp_path):
