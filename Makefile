@@ -11,7 +11,9 @@ BIN = $(VENV)/bin
 $(BIN)/statusgen: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test]'
+	# setuptools warns on every editable install of a package whose data folders (themes/, docs/)
+	# are mapped into it; the warning is about editable mode itself, not this project.
+	PYTHONWARNINGS="ignore:Editable installation" $(BIN)/pip install -q -e '.[test]'
 	touch $@
 
 demo: $(BIN)/statusgen

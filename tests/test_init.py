@@ -18,6 +18,7 @@ from click.testing import CliRunner
 from generator.cli import main
 from generator.scaffold import REPO_INSTALL, REPO_LOCKFILE, SCAFFOLD_INSTALL, WORKFLOWS, dependabot, workflows
 from tests.conftest import ROOT, serve_folder
+from tests.wheels import dist, offline_pip, wheelhouse  # noqa: F401 (fixtures)
 
 NOW = "2026-11-26 12:00 UTC"
 EPOCH = int(datetime(2026, 11, 26, 12, tzinfo=timezone.utc).timestamp())
@@ -134,7 +135,7 @@ def guide_commands(text: str) -> tuple[list[list[str]], list[str]]:
             blocks[-1].append(line)
         elif fence is None:
             prose.append(line)
-    spans = [" ".join(span.split()) for span in re.findall(r"`(statusgen[^`]*)`", "\n".join(prose))]
+    spans = [" ".join(span.split()) for span in re.findall(r"`(statusgen(?:\s[^`]*)?)`", "\n".join(prose))]
     return blocks, spans
 
 
@@ -206,9 +207,11 @@ def prepare_repo(site):
     return origin
 
 
-def test_staff_guide_commands_work(site, monkeypatch, tmp_path):
+def test_staff_guide_commands_work(site, monkeypatch, tmp_path, wheelhouse):
     """Every command line STAFF.md shows, in its code blocks and its prose, runs as written."""
     (site / EXAMPLE).unlink()  # as the next steps say, once it has been read
+    for name, value in offline_pip(wheelhouse).items():  # `statusgen lock` finds statusgen in the built wheel
+        monkeypatch.setenv(name, value)
     origin = prepare_repo(site)
     monkeypatch.chdir(site)
     blocks, spans = guide_commands((site / "STAFF.md").read_text())
@@ -229,19 +232,21 @@ def test_staff_guide_commands_work(site, monkeypatch, tmp_path):
 
     # The prose's commands, during the maintenance window: <id> is the maintenance just announced.
     maintenance_id = Path(shell.runs[5][1].stdout.strip()).stem
-    assert spans == ["statusgen check", 'statusgen update <id> "in progress" "…"', 'statusgen resolve <id> "…"',
-                     "statusgen check"]
+    assert spans == ["statusgen lock", "statusgen check", 'statusgen update <id> "in progress" "…"',
+                     'statusgen resolve <id> "…"', "statusgen check"]
     shell.clock = int(datetime(2026, 12, 2, 6, tzinfo=timezone.utc).timestamp())
     for span in spans:
         shell.line(span.replace("<id>", maintenance_id))
     assert shell.runs[-1][1].output.endswith("0 errors, 0 warnings\n")
 
 
-def test_workflow_guide_commands_work(site, monkeypatch, tmp_path, capfd):
+def test_workflow_guide_commands_work(site, monkeypatch, tmp_path, capfd, wheelhouse):
     """Every command line docs/workflow.md shows runs as written, in a site made by `statusgen init`."""
     (site / EXAMPLE).unlink()
     prepare_repo(site)
     blocks, spans = guide_commands((ROOT / "docs" / "workflow.md").read_text())
+    for name, value in offline_pip(wheelhouse).items():  # `statusgen lock` finds statusgen in the built wheel
+        monkeypatch.setenv(name, value)
     shell = GuideShell(monkeypatch, tmp_path, {"GITHUB_STEP_SUMMARY": str(tmp_path / "step-summary.md")})
     for number, block in enumerate(blocks):
         if block[0].startswith("statusgen init"):  # a new repository: in an empty folder
@@ -270,7 +275,7 @@ def test_workflow_guide_commands_work(site, monkeypatch, tmp_path, capfd):
             monkeypatch.chdir(site)
         shell.line(span)
     assert len(shell.runs) - ran + len(shell.parsed) == len(spans)  # each run, or (deploy) parsed
-    assert "statusgen next-change --due-within 6m --lookback 15m --wait" in spans
+    assert "statusgen next-change --due-within 3m --lookback 65m --wait" in spans
     assert (tmp_path / "step-summary.md").read_text().startswith("## What this change does to the status page")
 
 

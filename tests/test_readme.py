@@ -15,6 +15,7 @@ from pathlib import Path
 
 from tests.conftest import ROOT
 from tests.deploy.conftest import aws_env, moto_url, new_bucket  # noqa: F401
+from tests.wheels import dist, offline_pip, wheelhouse  # noqa: F401 (fixtures)
 
 EPOCH = int(datetime(2026, 11, 26, 12, tzinfo=timezone.utc).timestamp())
 STATUSGEN = str(Path(sys.executable).with_name("statusgen"))
@@ -35,8 +36,9 @@ def run(line: str, cwd: Path, env: dict) -> subprocess.CompletedProcess:
     return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
 
 
-def test_every_readme_command_works_as_written(tmp_path, moto_url):  # noqa: F811
-    env = {**os.environ, "SOURCE_DATE_EPOCH": str(EPOCH), "EDITOR": "", "VISUAL": ""}
+def test_every_readme_command_works_as_written(tmp_path, moto_url, wheelhouse):  # noqa: F811
+    # `statusgen lock` resolves statusgen itself: from the wheel we built, as it is not on the index here.
+    env = {**os.environ, "SOURCE_DATE_EPOCH": str(EPOCH), "EDITOR": "", "VISUAL": "", **offline_pip(wheelhouse)}
     cwd = tmp_path
     for n, line in enumerate(readme_commands()):
         env["SOURCE_DATE_EPOCH"] = str(EPOCH + 60 * n)  # each command a minute after the one before
@@ -111,3 +113,12 @@ def test_the_benchmarks_run(tmp_path):
     for args in (["bench/build.py", "40", "--runs", "1"], ["bench/floor.py", "40"], ["bench/hostile.py", "--runs", "1"]):
         result = subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
         assert result.returncode == 0 and "Traceback" not in result.stderr, (args, result.stdout, result.stderr)
+
+
+def test_the_makefile_install_prints_nothing():
+    """`make demo`/`make test` install the checkout as the Makefile does: quietly, with no setuptools warnings."""
+    recipe = re.search(r"^\t(PYTHONWARNINGS=.*pip install -q -e .*)$", (ROOT / "Makefile").read_text(), re.M).group(1)
+    command = recipe.replace("$(BIN)/pip", shlex.quote(str(Path(sys.executable).with_name("pip")))).replace(
+        "-e '.[test]'", "--no-deps -e .")
+    result = subprocess.run(command, shell=True, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0 and result.stdout + result.stderr == "", result.stdout + result.stderr

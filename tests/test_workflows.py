@@ -57,7 +57,11 @@ def test_pull_request_workflow():
     checkout = next(s for s in steps("pr.yml") if s.get("uses", "").startswith("actions/checkout@"))
     assert checkout["with"]["fetch-depth"] == 0  # the summary needs the base branch
     scripts = [run.strip() for _s, run in statusgen_scripts("pr.yml")]
-    assert scripts == ['statusgen check --strict --format github --summary "$GITHUB_STEP_SUMMARY"', "statusgen build"]
+    assert scripts == ['statusgen check --format github --summary "$GITHUB_STEP_SUMMARY"', "statusgen build",
+                       "statusgen check --strict"]
+    # Errors fail the (required) check job; warnings only the policy job, which a reviewer can merge past.
+    assert [run.strip() for _s, run in statusgen_scripts("pr.yml") if "--strict" in run] == ["statusgen check --strict"]
+    assert set(wf["jobs"]) == {"check", "policy"} and "not required" in wf["jobs"]["policy"]["name"]
     upload = next(s for s in steps("pr.yml") if s.get("uses", "").startswith("actions/upload-artifact@"))
     assert upload["with"]["path"] == "output/"
 
@@ -241,7 +245,7 @@ def test_pull_request_commands(repo, tmp_path):
 
 def test_pull_request_check_fails_on_errors_with_annotations(repo, tmp_path):
     (repo / "content" / "incidents" / "bad.md").write_text("---\ntitle: Bad\ncomponents: {apii: major_outage}\n---\n")
-    (_step, script), _ = statusgen_scripts("pr.yml")
+    (_step, script), *_ = statusgen_scripts("pr.yml")
     result = bash(script, repo, {"GITHUB_STEP_SUMMARY": str(tmp_path / "s.md"), "SOURCE_DATE_EPOCH": epoch("2026-11-26 12:35")})
     assert result.returncode == 1
     assert "::error file=content/incidents/bad.md,line=3,col=14::unknown component" in result.stdout
