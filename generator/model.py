@@ -103,6 +103,8 @@ class Site:
     deploy: tuple[DeployTarget, ...] = ()
     policy: Policy = field(default_factory=Policy)
     limits: Limits = field(default_factory=Limits)
+    # While an incident is active, the optional script says so when the page's build is older than this; None: off.
+    stale_notice_after: timedelta | None = timedelta(hours=1)
 
     @property
     def path_prefix(self) -> str:

@@ -77,10 +77,60 @@ class ThemeError(StatusgenError):
 # --- formatting (also the templates' filters) ------------------------------
 
 
-def fmt_datetime(dt: datetime) -> str:
-    """`26 Nov 2026, 11:02 UTC`: what readers without JavaScript see."""
-    dt = dt.astimezone(UTC)
-    return f"{dt.day} {MONTHS[dt.month - 1]} {dt.year}, {dt.hour:02d}:{dt.minute:02d} UTC"
+# Languages whose readers expect a 12-hour clock (CLDR's preferred hour cycle is h12); 24-hour otherwise.
+# A bare "en" is international English: 24-hour, day before month, as the rest of the page.
+TWELVE_HOUR_LANGUAGES = frozenset({"en-us", "en-ca", "en-au", "en-nz", "en-in", "en-ph"})
+
+
+@dataclass(frozen=True)
+class Clock:
+    """How the pages write times without the script: in the site's zone, named by its abbreviation.
+
+    The year is left out for the year of `now` (in the site's zone). The optional
+    script rewrites each `<time>` in the reader's own zone by the same rules.
+    """
+
+    tz: object = UTC  # a tzinfo
+    twelve_hour: bool = False
+    year: int = 0  # the current year in tz: dates in it are written without one
+
+    @classmethod
+    def for_site(cls, site, now: datetime) -> "Clock":
+        return cls(site.timezone, site.language.lower() in TWELVE_HOUR_LANGUAGES, now.astimezone(site.timezone).year)
+
+    def local(self, dt: datetime) -> datetime:
+        return dt.astimezone(self.tz)
+
+    def day(self, local: datetime) -> str:
+        year = "" if local.year == self.year else f" {local.year}"
+        return f"{local.day} {MONTHS[local.month - 1]}{year}"
+
+    def hm(self, local: datetime) -> str:
+        if self.twelve_hour:
+            return f"{local.hour % 12 or 12}:{local.minute:02d} {'AM' if local.hour < 12 else 'PM'}"
+        return f"{local.hour:02d}:{local.minute:02d}"
+
+    def zone(self, local: datetime) -> str:
+        name = local.tzname() or "UTC"
+        return "UTC" + name if name[:1] in "+-" else name  # zones without an abbreviation: UTC+04
+
+    def datetime(self, dt: datetime) -> str:
+        """`26 Nov, 09:40 CET`; `3 Dec 2025, 14:02 CET` for another year."""
+        local = self.local(dt)
+        return f"{self.day(local)}, {self.hm(local)} {self.zone(local)}"
+
+
+UTC_CLOCK = Clock()
+
+
+def _clock(context) -> Clock:
+    clock = context.get("clock") if context is not None else None
+    return clock if isinstance(clock, Clock) else UTC_CLOCK
+
+
+def fmt_datetime(dt: datetime, clock: Clock = UTC_CLOCK) -> str:
+    """`26 Nov, 09:40 CET`: what readers without JavaScript see, in the site's zone."""
+    return clock.datetime(dt)
 
 
 def short_date(d) -> str:
@@ -91,11 +141,45 @@ def fmt_date(d) -> str:
     return f"{d.day} {MONTHS[d.month - 1]} {d.year}"
 
 
-def time_tag(dt: datetime | None) -> Markup:
-    """A `<time>` carrying the UTC instant; the optional script adds local and relative time."""
+def time_tag(dt: datetime | None, clock: Clock = UTC_CLOCK) -> Markup:
+    """A `<time>` carrying the UTC instant, written in the site's zone; the optional script rewrites it."""
     if dt is None:
         return Markup("")
-    return Markup(f'<time datetime="{isoformat(dt)}">{fmt_datetime(dt)}</time>')
+    return Markup(f'<time datetime="{isoformat(dt)}">{clock.datetime(dt)}</time>')
+
+
+def range_tag(start: datetime | None, end: datetime | None, clock: Clock = UTC_CLOCK) -> Markup:
+    """`1 Dec, 21:00–22:00 PST`: the date once on the same day, the zone once when it does not change.
+
+    Two `<time>` elements in a `<span class="range">`, so the script can rewrite the
+    pair by the same rules in the reader's zone.
+    """
+    if start is None:
+        return time_tag(end, clock)
+    if end is None:
+        return time_tag(start, clock)
+    a, b = clock.local(start), clock.local(end)
+    za, zb = clock.zone(a), clock.zone(b)
+    first = f"{clock.day(a)}, {clock.hm(a)}" + ("" if za == zb else f" {za}")
+    same_day = (a.year, a.month, a.day) == (b.year, b.month, b.day)
+    second = (clock.hm(b) if same_day else f"{clock.day(b)}, {clock.hm(b)}") + f" {zb}"
+    dash = "–" if same_day else " – "
+    return Markup(f'<span class="range"><time datetime="{isoformat(start)}">{first}</time>{dash}'
+                  f'<time datetime="{isoformat(end)}">{second}</time></span>')
+
+
+def duration_parts(delta: timedelta | None) -> tuple[int, int, int]:
+    """(days, hours, minutes) of a duration, for templates to write with their own words.
+
+    Days are given only from two days up, and minutes only below a day, so the text stays short:
+    `2 h 14 min`, `1 d 5 h`… written by the template's `duration_text` macro.
+    """
+    minutes = max(0, int(delta.total_seconds() // 60)) if delta is not None else 0
+    days, rest = divmod(minutes, 1440)
+    hours, mins = divmod(rest, 60)
+    if days == 1:
+        days, hours = 0, hours + 24
+    return days, hours, (mins if not days else 0)
 
 
 def fmt_percent(value: float | None) -> str:
@@ -239,17 +323,57 @@ def recent_events(snap: Snapshot) -> list[EventState]:
     return found
 
 
-def history_pages(events: list[EventState]) -> list[list[tuple[str, list[EventState]]]]:
-    """Pages of (month heading, events) groups, newest first."""
+def history_pages(events: list[EventState], now: datetime | None = None,
+                  tz=UTC) -> list[list[tuple[str, list[EventState]]]]:
+    """Pages of (month heading, events) groups, newest first.
+
+    Every month in range appears, a quiet one with no events (the page says
+    "No incidents reported"): from the month of `now` (or of the newest event, if
+    later) down to the month of the oldest event. A gap between two pages'
+    events goes at the end of the newer page.
+    """
+    def month(state: EventState):
+        when = state.began or state.incident.first_update_at
+        if when is None:
+            return None
+        local = when.astimezone(tz) if tz is not UTC else when
+        return local.year, local.month
+
+    def label(key) -> str:
+        return f"{MONTH_NAMES[key[1] - 1]} {key[0]}" if key else "Undated"
+
+    def months_between(newer, older):
+        """Months after `older` and before `newer`, newest first."""
+        y, m = newer
+        out = []
+        while True:
+            y, m = (y, m - 1) if m > 1 else (y - 1, 12)
+            if (y, m) <= older:
+                return out
+            out.append((y, m))
+
     pages = []
+    previous = None  # the last month key shown
+    if now is not None:
+        local_now = now.astimezone(tz)
+        newest = max((k for k in map(month, events[:1]) if k), default=None)
+        start = max(filter(None, [(local_now.year, local_now.month), newest]))
+        previous = (start[0], start[1] + 1) if start[1] < 12 else (start[0] + 1, 1)
     for start in range(0, max(len(events), 1), HISTORY_PER_PAGE):
         groups: list[tuple[str, list[EventState]]] = []
         for state in events[start : start + HISTORY_PER_PAGE]:
-            when = state.began or state.incident.first_update_at
-            label = f"{MONTH_NAMES[when.month - 1]} {when.year}" if when else "Undated"
-            if not groups or groups[-1][0] != label:
-                groups.append((label, []))
+            key = month(state)
+            if key is not None and previous is not None and key < previous:
+                gap = months_between(previous, key)
+                if gap and not groups and pages:
+                    pages[-1].extend((label(k), []) for k in gap)  # between two pages: the newer one shows it
+                else:
+                    groups.extend((label(k), []) for k in gap)
+            if not groups or groups[-1][0] != label(key):
+                groups.append((label(key), []))
             groups[-1][1].append(state)
+            if key is not None:
+                previous = key
         pages.append(groups)
     return pages
 
@@ -345,8 +469,11 @@ def environment(dirs: list[Path], root: Path | None = None, boundary: Boundary |
     env.filters.update(
         markdown=markdown_filter,
         excerpt=excerpt,
-        time=time_tag,
-        datetime=fmt_datetime,
+        time=jinja2.pass_context(lambda context, dt: time_tag(dt, _clock(context))),
+        range=jinja2.pass_context(lambda context, start, end: range_tag(start, end, _clock(context))),
+        datetime=jinja2.pass_context(lambda context, dt: fmt_datetime(dt, _clock(context))),
+        iso=isoformat,
+        duration_parts=duration_parts,
         date=fmt_date,
         percent=fmt_percent,
         duration=fmt_duration,
@@ -404,9 +531,17 @@ class Renderer:
             "description": self.snap.description,
             "component_names": self.names,
             "feeds": {"rss": FEED_RSS, "atom": FEED_ATOM, "calendar": CALENDAR},
+            "clock": Clock.for_site(self.site, self.snap.now),
+            # When the page last changed, as page.updated_at in the API (none before anything happened).
+            "updated_at": self.snap.updated_at,
+            "stale_after": None,
         }
+        after = self.site.stale_notice_after
+        # The build time goes only on the pages that change anyway while an incident is active.
+        self.stale_after = int(after.total_seconds()) if after and snap.active_incidents else None
 
     def render(self, template: str, path: str, title: str, **context) -> bytes:
+        context = {**self.shared, **context}
         """Render `template` as the page at site path `path` ("" is home, "incidents/x/" a folder)."""
         if path == "404.html":
             root = self.site.path_prefix  # served for any missing path: links cannot be relative
@@ -424,7 +559,6 @@ class Renderer:
         webcal = "webcal://" + self.site.url.split("://", 1)[-1] + CALENDAR
         try:
             html = self.env.get_template(template).render(
-                **self.shared,
                 **context,
                 page_path=path,
                 page_title=title,
@@ -454,7 +588,9 @@ class Renderer:
     def incident_page(self, iid: str) -> tuple[str, bytes]:
         state = self.snap.events[iid]
         path = f"incidents/{iid}/"
-        return path + "index.html", self.render("incident.html", path, state.incident.title, **self.incident_view(state))
+        stale = self.stale_after if state.is_active and not state.incident.is_maintenance else None
+        return path + "index.html", self.render("incident.html", path, state.incident.title, stale_after=stale,
+                                                **self.incident_view(state))
 
     def pages(self) -> dict[str, bytes]:
         """The pages about the whole site: home, history, components, 404, and the static assets."""
@@ -480,9 +616,10 @@ class Renderer:
             recent_days=RECENT_DAYS,
             day_titles=sum(1 for v in self.views.values() if v.visible for d in v.bar if d.anchor) <= DAY_TITLES_MAX,
             refresh=bool(snap.active_incidents),
+            stale_after=self.stale_after,
         )
 
-        pages = history_pages(list(snap.events.values()))
+        pages = history_pages(list(snap.events.values()), snap.now, self.site.timezone)
         for number, groups in enumerate(pages, start=1):
             path = history_path(number)
             files[path + "index.html"] = self.render(

@@ -12,7 +12,8 @@ from generator.problems import Problems, did_you_mean
 from generator.timestamps import TimestampError, parse_duration, zone
 from generator.yamlsource import YList, YMap
 
-SITE_KEYS = ("title", "url", "description", "timezone", "language", "theme", "uptime_days", "uptime_weights", "deploy", "policy", "limits")
+SITE_KEYS = ("title", "url", "description", "timezone", "language", "theme", "uptime_days", "uptime_weights", "deploy", "policy", "limits",
+             "stale_notice_after")
 LIMIT_KEYS = ("incident_file_size", "front_matter_size")
 LIMIT_RANGE = (1024, 16 * 1024 * 1024)  # a configured size limit stays within 1 KiB and 16 MiB
 DEPLOY_KEYS = ("name", "bucket", "prefix", "region", "endpoint_url", "cloudfront_distribution_id", "cache_control")
@@ -197,6 +198,22 @@ def _policy_duration(value: YMap, key: str, default: timedelta, path: str, probl
     return default
 
 
+def _stale_notice_after(data: YMap, path: str, problems: Problems) -> timedelta | None:
+    """`stale_notice_after: 1h` (the default), any duration above 0, or `off`."""
+    default = Site.__dataclass_fields__["stale_notice_after"].default
+    if "stale_notice_after" not in data:
+        return default
+    given = data.get("stale_notice_after")
+    if given is None or given is False or given == "off":
+        return None
+    after = _policy_duration(data, "stale_notice_after", default, path, problems)
+    if after is not None and after <= timedelta(0):
+        problems.error(path, *data.value_at("stale_notice_after"),
+                       'stale_notice_after must be longer than 0; write "off" to turn the notice off')
+        return default
+    return after
+
+
 # An absolute http(s) URL: a host name (or [IPv6]), an optional port, and a path of
 # non-empty segments. No `//` in the path (a browser reads "//evil.example/x" as
 # another host), no query or fragment, nothing that needs quoting in HTML or CSS.
@@ -312,6 +329,7 @@ def parse_site(data, path: str, problems: Problems) -> Site | None:
     else:
         policy = Policy(avoid=tuple(parse_avoid(a) for a in DEFAULT_AVOID))
     return Site(
+        stale_notice_after=_stale_notice_after(data, path, problems),
         title=title,
         url=url,
         description=text_field(data, "description", path, problems, MAX_DESCRIPTION) or "",

@@ -87,6 +87,18 @@ def browser():
         instance.close()
 
 
+@pytest.fixture(scope="session")
+def node_tools() -> Path:
+    """node_modules/ with axe-core and vnu-jar, as `make test` installs them (npm ci). Fails under CI without them."""
+    folder = ROOT / "node_modules"
+    missing = [p for p in ("axe-core/axe.min.js", "vnu-jar/build/dist/vnu.jar") if not (folder / p).is_file()]
+    if missing:
+        if os.environ.get("CI"):
+            pytest.fail(f"missing {', '.join(missing)} under node_modules/: run npm ci (make test does)")
+        pytest.skip("node_modules is not installed: run npm ci")
+    return folder
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     """Under CI=true a skipped test is a failure: CI must run everything the README promises."""

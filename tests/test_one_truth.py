@@ -27,7 +27,7 @@ from tests.scratch import write_site
 BASE = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
 API_STATUS = {"cancelled": "completed"}  # Statuspage has no "cancelled"
 LABEL_TO_STATUS = {label: status for status, label in STATUS_LABELS.items()}
-CARD = re.compile(r'<article[^>]*data-event="(?P<id>[^"]+)".*?class="tag ev-status">(?P<label>[^<]+)<', re.S)
+CARD = re.compile(r'<article[^>]*data-event="(?P<id>[^"]+)".*?class="pill w-[a-z_]+ ev-status">(?P<label>[^<]+)<', re.S)
 
 
 def stamp(minutes: int) -> str:
@@ -85,7 +85,7 @@ def test_every_surface_names_the_status_the_api_gives(tmp_path_factory, case):
         assert API_STATUS.get(status, status) == api[iid]["status"], (where, iid, label, api[iid]["status"])
 
     for iid in api:  # the incident's own page
-        m = re.search(r'<dd class="ev-status">([^<]+)</dd>', text(out / "incidents" / iid / "index.html"))
+        m = re.search(r'<dd><span class="pill w-[a-z_]+ ev-status">([^<]+)</span></dd>', text(out / "incidents" / iid / "index.html"))
         agrees(iid, m.group(1), "incident page")
     pages = [out / "index.html", *out.glob("history/**/index.html"), *out.glob("components/*/index.html")]
     for page in pages:  # every card that names a status
@@ -104,7 +104,7 @@ def test_every_surface_names_the_status_the_api_gives(tmp_path_factory, case):
     for ev in calendar.walk("VEVENT"):
         iid = str(ev["UID"]).split("@")[0]
         if iid in api:
-            page = re.search(r'<dd class="ev-status">([^<]+)</dd>', text(out / "incidents" / iid / "index.html")).group(1)
+            page = re.search(r'<dd><span class="pill w-[a-z_]+ ev-status">([^<]+)</span></dd>', text(out / "incidents" / iid / "index.html")).group(1)
             assert (str(ev["STATUS"]) == "CANCELLED") == (page == "Cancelled"), (iid, ev["STATUS"], page)
     summary = json.loads(text(out / "api/v2/summary.json"))
     for obj in summary["incidents"] + summary["scheduled_maintenances"]:  # what embed.js shows
