@@ -21,6 +21,7 @@ import pytest
 from generator import __version__
 from tests.actions import Runner, clean_env
 from tests.conftest import ROOT
+from tests.deploy.conftest import moto_with_bucket
 from tests.wheels import dist, sh, wheelhouse  # noqa: F401 (fixtures)
 
 
@@ -40,19 +41,8 @@ def git(root: Path, *args: str) -> None:
 
 @pytest.fixture
 def moto():
-    from moto.server import ThreadedMotoServer
-
-    import boto3
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
-    s3 = boto3.client("s3", endpoint_url=endpoint, aws_access_key_id="testing", aws_secret_access_key="testing",
-                      region_name="us-east-1")
-    s3.create_bucket(Bucket="status")
-    yield endpoint, s3
-    server.stop()
+    with moto_with_bucket("status") as (endpoint, s3):
+        yield endpoint, s3
 
 
 def test_from_the_wheel_to_a_deployed_page(tmp_path, wheelhouse, moto):
@@ -129,7 +119,7 @@ def test_from_the_wheel_to_a_deployed_page(tmp_path, wheelhouse, moto):
     ran = [r for r in runner.ran if r.result]
     installs = [r for r in ran if "pip install" in r.step["run"]]
     assert {r.step["run"].strip() for r in installs} == {"pip install --require-hashes -r requirements.txt"}
-    assert len(installs) == 5  # pr, deploy twice, due, scheduled deploy
+    assert len(installs) == 6  # pr (check, policy), deploy twice, due, scheduled deploy
     where = sh(runner_bin / "python", "-c", "import generator; print(generator.__file__)", cwd=tmp_path).stdout
     assert where.startswith(str(tmp_path / "runner")) and str(ROOT) not in where
     assert set(played) == {"actions/checkout", "actions/setup-python", "actions/cache", "actions/upload-artifact",

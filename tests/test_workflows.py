@@ -17,6 +17,7 @@ import yaml
 from generator.cli import main
 from generator.scaffold import workflows
 from tests.conftest import ROOT
+from tests.deploy.conftest import MOTO_CREDS, moto_with_bucket
 
 WORKFLOWS = ROOT / ".github" / "workflows"
 BIN = Path(sys.executable).parent
@@ -325,24 +326,12 @@ def test_schedule_fails_loudly_on_broken_content(repo, tmp_path, broken):
 
 @pytest.fixture
 def moto_bucket():
-    from moto.server import ThreadedMotoServer
-
-    import boto3
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
-    creds = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing", "region_name": "us-east-1"}
-    boto3.client("s3", endpoint_url=endpoint, **creds).create_bucket(Bucket="status")
-    yield endpoint, creds
-    server.stop()
+    with moto_with_bucket("status") as (endpoint, _s3):
+        yield endpoint, MOTO_CREDS
 
 
 @pytest.mark.parametrize("name", ["deploy.yml", "schedule.yml"])
 def test_deploy_commands_publish(repo, moto_bucket, name):
-    if "deploy" not in main.commands:
-        pytest.skip("statusgen deploy is not there yet")
     import boto3
 
     endpoint, creds = moto_bucket

@@ -14,6 +14,7 @@ import subprocess
 import threading
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -386,3 +387,23 @@ def check_n_changed_files_are_n_puts(endpoint: str, tmp_path: Path, changed_pref
         assert proxy.take() == {"GET": 2}
     finally:
         proxy.close()
+
+
+MOTO_CREDS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing", "region_name": "us-east-1"}
+
+
+@contextmanager
+def moto_with_bucket(bucket: str = "status"):
+    """A moto server of its own (a clean account) holding `bucket`: yields (endpoint, S3 client)."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        endpoint = f"http://{host}:{port}"
+        s3 = boto3.client("s3", endpoint_url=endpoint, **MOTO_CREDS)
+        s3.create_bucket(Bucket=bucket)
+        yield endpoint, s3
+    finally:
+        server.stop()
