@@ -583,6 +583,9 @@ class Renderer:
             "event": state,
             "incident": incident,
             "affected": [(cid, self.names.get(cid, cid), st) for cid, st in incident.components.items()],
+            # An incident's page changes only with the incident: it says when that was, as its own JSON does.
+            # (The site-wide time would rewrite and re-upload every incident page on every update.)
+            "updated_at": state.updated_at,
         }
 
     def incident_page(self, iid: str) -> tuple[str, bytes]:

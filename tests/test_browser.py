@@ -125,10 +125,15 @@ def test_times_follow_one_rule(browser, served_demo):
 def test_updated_agrees_with_the_api(browser, served_demo, built_demo):
     api = json.loads((built_demo / "api/v2/status.json").read_text())["page"]["updated_at"]
     expected = datetime.fromisoformat(api).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    for path in ("", "history/", "components/api/", "incidents/2026-11-19-asana-sync-failing/", "no-such-page"):
+    for path in ("", "history/", "components/api/", "incidents/2026-11-26-delayed-email-reminders/", "no-such-page"):
         page_file = built_demo / (path + "index.html" if path != "no-such-page" else "404.html")
         html = page_file.read_text(encoding="utf-8")
         assert f'Updated <time datetime="{expected}">26 Nov, 11:15 CET</time>' in html, path
+    # An older incident's page says when that incident last changed, as its JSON does, not the site's time.
+    own = json.loads((built_demo / "incidents/2026-11-19-asana-sync-failing.json").read_text())["updated_at"]
+    own = datetime.fromisoformat(own).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    html = (built_demo / "incidents/2026-11-19-asana-sync-failing/index.html").read_text(encoding="utf-8")
+    assert f'Updated <time datetime="{own}">' in html and own != expected
 
 
 def test_the_stale_notice_follows_the_readers_clock(browser, served_demo):
