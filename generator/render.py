@@ -378,6 +378,14 @@ def history_pages(events: list[EventState], now: datetime | None = None,
     return pages
 
 
+def _changed_at(state: EventState, now: datetime) -> datetime | None:
+    """When what a card shows of `state` last changed: its latest update, or a window edge it passed."""
+    times = [state.updates[0].at] if state.updates else []
+    if state.window is not None:
+        times += [t for t in (state.window.start, state.window.end) if t is not None and t <= now]
+    return max(times, default=state.began)
+
+
 def history_path(number: int) -> str:
     return "history/" if number == 1 else f"history/{number}/"
 
@@ -625,8 +633,11 @@ class Renderer:
         pages = history_pages(list(snap.events.values()), snap.now, self.site.timezone)
         for number, groups in enumerate(pages, start=1):
             path = history_path(number)
+            listed = [event for _label, events in groups for event in events]
             files[path + "index.html"] = self.render(
                 "history.html", path, "History" if number == 1 else f"History, page {number}",
+                # An older page changes only with its own events: one update must not rewrite them all.
+                updated_at=max((_changed_at(e, snap.now) for e in listed), default=None) or snap.updated_at,
                 months=groups,
                 page_number=number,
                 page_count=len(pages),

@@ -160,3 +160,15 @@ def test_duration_words():
     assert duration_parts(timedelta(hours=30, minutes=5)) == (0, 30, 5)
     assert duration_parts(timedelta(days=3, hours=4, minutes=5)) == (3, 4, 0)
     assert duration_parts(timedelta(seconds=20)) == (0, 0, 0)
+
+
+def test_an_older_history_page_keeps_its_own_time(tmp_path):
+    """One update must not rewrite (and re-upload) every history page: an older page says when its events changed."""
+    from tests.scratch import resolved_incidents
+
+    site = write_site(tmp_path / "site", resolved_incidents(80))
+    out = tmp_path / "output"
+    build(site, NOW, out)
+    newest = re.findall(r'Updated <time datetime="([^"]+)">', (out / "history/index.html").read_text(encoding="utf-8"))
+    older = re.findall(r'Updated <time datetime="([^"]+)">', (out / "history/2/index.html").read_text(encoding="utf-8"))
+    assert newest == [updated_at_in_api(out)] and older and older[0] < newest[0]
