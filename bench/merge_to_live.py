@@ -1,6 +1,6 @@
 """Merge to live: what a merged incident update costs before it is on the page.
 
-    .venv/bin/python bench/merge_to_live.py [--incidents 10000] [--runs 3]
+    .venv/bin/python bench/merge_to_live.py [--incidents 10000] [--runs 3] [--without-cache]
 
 Sets up, untimed: statusgen's wheel (`python -m build`) and a wheelhouse of
 its dependencies (the warm pip cache of a runner), a site made by `statusgen
@@ -77,6 +77,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--incidents", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--without-cache", action="store_true",
+                        help="no restored .statusgen-cache/: the build renders every update's Markdown")
     args = parser.parse_args()
     from generator import __version__
 
@@ -131,7 +133,8 @@ def main() -> None:
             git(origin, "commit", "-qam", f"update {changed.name}")
             clone = root / f"clone-{run}"
             git(root, "clone", "-q", str(origin), str(clone))
-            shutil.copytree(cache, clone / ".statusgen-cache")  # actions/cache restore
+            if not args.without_cache:
+                shutil.copytree(cache, clone / ".statusgen-cache")  # actions/cache restore
             bin_dir = root / f"venv-{run}" / "bin"
             venv.EnvBuilder(with_pip=True).create(bin_dir.parent)  # setup-python's interpreter: not counted
             seconds = {
@@ -147,8 +150,9 @@ def main() -> None:
             totals.append(sum(seconds.values()))
             shown = "  ".join(f"{k} {v:5.2f} s" for k, v in seconds.items())
             print(f"  run {run + 1}: {shown}  total {totals[-1]:5.2f} s", flush=True)
-            shutil.rmtree(cache)
-            shutil.copytree(clone / ".statusgen-cache", cache)  # actions/cache saves it for the next run
+            if not args.without_cache:
+                shutil.rmtree(cache)
+                shutil.copytree(clone / ".statusgen-cache", cache)  # actions/cache saves it for the next run
     finally:
         if proc is not None:
             proc.terminate()
