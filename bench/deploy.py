@@ -108,6 +108,15 @@ def start_seaweed(root: Path):
     return proc, url
 
 
+def stop(proc) -> None:
+    """Stop `weed mini`: it can take seconds to drain, and its data is thrown away anyway."""
+    proc.terminate()
+    try:
+        proc.wait(5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
 def create_bucket(url: str, name: str) -> None:
     import boto3
 
@@ -183,11 +192,7 @@ def main() -> None:
                     shown = ", ".join(f"{k} {v}" for k, v in seen.items())
                     print(f"  run {run + 1} {name:12} {phase:11} {seconds:6.2f} s   {shown}", flush=True)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
         shutil.rmtree(root, ignore_errors=True)
 
     print(f"\nmedian of {args.runs}      statusgen   aws s3 sync   ratio   target")

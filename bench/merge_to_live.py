@@ -155,11 +155,7 @@ def main() -> None:
                 shutil.copytree(clone / ".statusgen-cache", cache)  # actions/cache saves it for the next run
     finally:
         if proc is not None:
-            proc.terminate()
-            try:
-                proc.wait(5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            bench_deploy.stop(proc)
         shutil.rmtree(root, ignore_errors=True)
 
     print(f"\nmedian of {args.runs} (range)")
