@@ -148,7 +148,40 @@ def to_text(text: str) -> str:
             out = _LINK.sub(_link_text, out)
         out = _TAG.sub("", out.replace("</p>\n", "\x00").replace("\n", " ").replace("\x00", "\n\n"))
         return html.unescape(out).strip()
+    if not _COMPLEX.search(out) and _flat_lists(out):  # paragraphs and flat lists: a third of updates
+        return _paragraphs_and_lists(out)
     return _to_text(out)
+
+
+_COMPLEX = re.compile(r"<(?:pre|br|h\d|blockquote|table|hr|dl|details)\b")
+_LIST_TAG = re.compile(r"</?(?:ul|ol)\b")
+_LIST = re.compile(r'<(ul|ol)(?: start="(\d+)")?>(.*?)</\1>', re.S)
+_ITEM = re.compile(r"<li>(.*?)</li>", re.S)
+
+
+def _flat_lists(out: str) -> bool:
+    """Whether no list holds another (nested lists take the general path)."""
+    depth = 0
+    for m in _LIST_TAG.finditer(out):
+        depth += -1 if m.group()[1] == "/" else 1
+        if depth > 1:
+            return False
+    return True
+
+
+def _paragraphs_and_lists(out: str) -> str:
+    if "<a " in out:
+        out = _LINK.sub(_link_text, out)
+
+    def listed(m: re.Match) -> str:
+        first = int(m.group(2) or 1)
+        items = (" ".join(_TAG.sub("", item).split()) for item in _ITEM.findall(m.group(3)))
+        marks = (f"{first + k}. " if m.group(1) == "ol" else "- " for k in range(10**9))
+        return "\x00\x01" + "\n".join(mark + item for mark, item in zip(marks, items)) + "\x00"
+
+    blocks = _LIST.sub(listed, out).replace("</p>", "\x00").split("\x00")
+    kept = [block[1:] if block.startswith("\x01") else " ".join(_TAG.sub("", block).split()) for block in blocks]
+    return html.unescape("\n\n".join(block for block in kept if block.strip()))
 
 
 def _link_text(m: re.Match) -> str:
@@ -202,6 +235,8 @@ def _to_text(out: str) -> str:
             parts.append("\n")
         elif name in ("/td", "/th"):
             parts.append(" ")
+        elif name == "/p" and lists:
+            continue  # a loose list's paragraphs: one line per item, as in a tight list
         elif name.startswith("/") and name[1:] in _BLOCK_END or name == "hr":
             parts.append("\n\n")
     text = html.unescape("".join(parts))

@@ -56,3 +56,14 @@ def test_a_link_whose_address_is_dropped_becomes_text(source):
     from generator.markup import to_html
 
     assert to_html(source) == "<p>x</p>"
+
+
+@pytest.mark.parametrize("source", [source for source, _ in CASES] + [
+    "Intro:\n\n- one\n- two **b** [l](https://x.example/)\n  wrapped\n\n3. three\n4. four\n\nEnd &amp; more.",
+    "- loose\n\n- items\n", "A `code  span` and *em*\nwrapped", "x &lt; y & z <https://a.example/>",
+])
+def test_the_fast_paths_say_what_the_general_one_says(source):
+    """Plain paragraphs and flat lists (nearly every update) skip the tag-by-tag walk, with the same result."""
+    from generator.markup import _to_text, to_html
+
+    assert to_text.__wrapped__(source) == _to_text(to_html(source))
