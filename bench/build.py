@@ -1,6 +1,6 @@
 """Benchmark a full `statusgen build` on synthetic history.
 
-    /work/venv/bin/python bench/build.py 10000 [--runs 3] [--mode cold|warm|both] [--keep DIR]
+    .venv/bin/python bench/build.py 10000 [--runs 3] [--mode cold|warm|both] [--keep DIR]
 
 Writes a content set with N incidents (20 components, spread over 10 years,
 a few paragraphs and 3-5 updates each, about 10% maintenance) into a temp

@@ -1,6 +1,6 @@
 """Time `statusgen deploy` against `aws s3 sync` on a local SeaweedFS.
 
-    /work/venv/bin/python bench/deploy.py [--files 10000] [--runs 3]
+    .venv/bin/python bench/deploy.py [--files 10000] [--runs 3]
 
 Generates a synthetic ~10,000-file, ~50 MB site (mostly small HTML pages, some
 content-hashed assets), starts `weed mini` on 127.0.0.1 with free ports, and

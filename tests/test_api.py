@@ -20,7 +20,7 @@ from tests.conftest import FIXED_NOW, ROOT
 from tests.scratch import resolved_incidents, write_site
 
 SCHEMA = json.loads((Path(__file__).parent / "schemas" / "statuspage-v2.json").read_text())
-SAMPLES = Path("/work/shared/statuspage-samples")
+SAMPLES = ROOT.parent / "shared" / "statuspage-samples"  # shared/ sits beside the checkout, in CI too
 ENDPOINT_SCHEMAS = {
     "summary.json": "summary",
     "status.json": "status_endpoint",

@@ -2,7 +2,7 @@
 
 Regenerate after an intended change to the theme or the demo content with:
 
-    STATUSGEN_UPDATE_GOLDEN=1 /work/venv/bin/pytest tests/test_golden.py
+    STATUSGEN_UPDATE_GOLDEN=1 .venv/bin/pytest tests/test_golden.py   (or: make golden)
 
 then review `git diff tests/golden/` before committing.
 """
