@@ -12,6 +12,8 @@ import re
 import unicodedata
 from datetime import date, datetime, time, timedelta, timezone
 
+from generator.terminal import printable
+
 MAX_ID_LENGTH = 100  # an incident id is a folder name and part of S3 keys
 FIRST_DAY = date(1970, 1, 1)
 LAST_DAY = date(2199, 12, 31)
@@ -82,8 +84,7 @@ def text_problem(text: str, what: str, limit: int | None = None, one_line: bool 
 
 def shown(value, limit: int = 60) -> str:
     """A value as a message may quote it: never longer than `limit`, never on two lines."""
-    text = value if isinstance(value, str) else _short_repr(value, limit)
-    text = FORBIDDEN_IN_LINE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    text = printable(value if isinstance(value, str) else _short_repr(value, limit))
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

@@ -11,7 +11,7 @@ import re
 
 import yaml
 
-from generator.limits import describe_character, forbidden_character
+from generator.limits import text_problem
 
 Pos = tuple[int, int]
 
@@ -109,11 +109,9 @@ def _construct_text(loader: _Loader, node) -> str:
     value = loader.construct_scalar(node)
     if node.style != '"':  # only a double-quoted scalar has escapes (\x1b); the rest is as the file holds it
         return value
-    bad = forbidden_character(value)
-    if bad:
-        line, col = _mark(node, loader.line_offset)
-        where = f" at character {bad.start() + 1}" if len(value) > 1 else ""
-        raise YAMLSyntaxError(f"text contains {describe_character(bad.group())}{where}: remove it", line, col)
+    problem = text_problem(value, "text")
+    if problem:
+        raise YAMLSyntaxError(problem, *_mark(node, loader.line_offset))
     return value
 
 
