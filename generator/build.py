@@ -17,6 +17,7 @@ import os
 import shutil
 import stat
 import tempfile
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -430,13 +431,39 @@ def _limit(path: str, name: str, default: int) -> int:
         return default
 
 
+STALE_STAGING = 3600  # seconds: a staging folder this old is a killed build's, not a running one's
+
+
 def open_output(out: Path) -> Output:
     try:
         out = Path(out).resolve()
         exists = out.is_dir()
     except OSError as exc:
         raise _output_error(exc, out, "no output was written") from None
+    _remove_stale_staging(out)
     return ExistingFolder(out) if exists else NewFolder(out)
+
+
+def _remove_stale_staging(out: Path) -> None:
+    """Folders a killed build left beside (or in) the output: gone on the next build, never published or committed.
+
+    Only folders of our own naming that no build has touched for an hour, so a
+    build running at the same time (serve, say) keeps its own.
+    """
+    now = time.time()
+    candidates = [(out.parent, f".{out.name}-"), (out, ".statusgen-stage-")]
+    for folder, prefix in candidates:
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if (entry.name.startswith(prefix) and entry.is_dir(follow_symlinks=False)
+                        and now - entry.stat(follow_symlinks=False).st_mtime > STALE_STAGING):
+                    shutil.rmtree(entry.path, ignore_errors=True)
+            except OSError:
+                pass
 
 
 def write_tree(out: Path, files: dict[str, bytes]) -> None:

@@ -298,7 +298,7 @@ def test_init_accepts_a_fresh_clone_and_overwrites_nothing(tmp_path):
     assert (clone / "README.md").read_text() == "# Our status page\n" and (clone / "LICENSE").read_text() == "MIT\n"
     assert (clone / ".github/workflows/pr.yml").read_text() == "name: ours\n"
     assert f"kept  {clone / '.github/workflows/pr.yml'} (it was already there)" in result.output
-    assert (clone / ".gitignore").read_text() == "*.pyc\noutput/\n# statusgen\n.statusgen-cache/\n"
+    assert (clone / ".gitignore").read_text() == "*.pyc\noutput/\n# statusgen\n.statusgen-cache/\n.output-*/\n"
     assert (clone / ".github/workflows/deploy.yml").is_file() and (clone / "content/site.yaml").is_file()
     assert "git init" not in result.output  # it is a repository already
     assert "Next steps:" in result.output and "statusgen check" in result.output and "statusgen serve" in result.output

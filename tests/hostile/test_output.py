@@ -184,3 +184,26 @@ def test_a_full_disk_leaves_the_output_as_it_was(tmp_path):
     assert cold["rc"] == 1, cold
     assert_one_clean_line(cold["stderr"], str(mnt / "fresh"), "No space left on device")
     assert report["entries_after_cold"] == ["filler", "output"]
+
+
+def test_a_killed_builds_staging_is_removed_by_the_next_build(tmp_path):
+    """SIGKILL leaves the staging folder beside the output; the next build removes it once it is stale,
+    and leaves a fresh one (a build running at the same time) alone."""
+    import os
+    import time
+
+    from generator.build import STALE_STAGING, build
+    from tests.conftest import FIXED_NOW
+    from tests.scratch import write_site
+
+    site = write_site(tmp_path / "site", {})
+    old, fresh = site / ".output-stage-killed", site / ".output-running"
+    for folder in (old, fresh):
+        (folder / "incidents").mkdir(parents=True)
+        (folder / "incidents" / "half.html").write_text("half a site")
+    past = time.time() - STALE_STAGING - 60
+    os.utime(old, (past, past))
+    build(site, FIXED_NOW, site / "output")
+    assert not old.exists() and fresh.exists()
+    build(site, FIXED_NOW, site / "output")  # over an existing output too
+    assert (site / "output" / "index.html").is_file()
