@@ -15,14 +15,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
+from generator import paths
 from generator.markup import to_text
-from generator.model import Component, Group, Incident, Site, Update
+from generator.model import Component, Group, Site, Update
 from generator.status import EventState, Snapshot
-from generator.timestamps import UTC
+from generator.timestamps import EPOCH, UTC
 
 RECENT = 50  # incidents.json and scheduled-maintenances.json keep the 50 newest, as Statuspage does
 # Used for created_at/updated_at when content gives no time at all.
-EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 # Our maintenance statuses that Statuspage lacks. A cancelled window ends with no work done:
 # Statuspage shows such a window as completed, so that is what clients understand.
 MAINTENANCE_STATUS = {"cancelled": "completed"}
@@ -58,15 +58,6 @@ def update_id(iid: str, update: Update) -> str:
     return short_id("update", f"{iid}#{update.anchor}")
 
 
-def incident_url(site: Site, incident: Incident) -> str:
-    return f"{site.url}incidents/{incident.id}/"
-
-
-def permalink(site: Site, incident: Incident, update: Update) -> str:
-    """The absolute URL of one update on its incident page."""
-    return f"{incident_url(site, incident)}#{update.anchor}"
-
-
 def stamp(dt: datetime | None, site: Site) -> str | None:
     """Statuspage's timestamp form: milliseconds and the page zone's offset, e.g. 2026-11-26T10:15:00.000+01:00."""
     return None if dt is None else _stamp(dt, site.timezone)
@@ -93,7 +84,7 @@ def status_object(snap: Snapshot) -> dict:
 
 def _created(component: Component, site: Site) -> datetime:
     if component.since is None:
-        return EARLIEST
+        return EPOCH
     return datetime.combine(component.since, time(), site.timezone).astimezone(UTC)
 
 
@@ -131,7 +122,7 @@ class Objects:
             "name": self.site.title,
             "url": self.site.url.rstrip("/"),
             "time_zone": self.site.timezone.key,
-            "updated_at": stamp(self.snap.updated_at or EARLIEST, self.site),
+            "updated_at": stamp(self.snap.updated_at or EPOCH, self.site),
         }
 
     def _fields(self, entry, status, created, updated, group_id, is_group, since: date | None) -> dict:
@@ -160,7 +151,7 @@ class Objects:
         return self._components[component.id]
 
     def group(self, group: Group) -> dict:
-        created = min((_created(c, self.site) for c in group.components), default=EARLIEST)
+        created = min((_created(c, self.site) for c in group.components), default=EPOCH)
         updated = max((self._changed[c.id] for c in group.components), default=created)
         obj = self._fields(group, self.snap.group_status(group), created, updated, None, True, None)
         obj["components"] = [component_id(c.id) for c in group.components]
@@ -224,7 +215,7 @@ class Objects:
             # A cancelled window is "resolved" when it was cancelled.
             "resolved_at": stamp(state.resolved_at or (state.ended if state.status == "cancelled" else None), site),
             "impact": "maintenance" if incident.is_maintenance else incident.impact,
-            "shortlink": incident_url(site, incident),
+            "shortlink": paths.incident_url(site, incident),
             # Statuspage's started_at is when the incident began; a maintenance "starts" when announced.
             "started_at": stamp(created if incident.is_maintenance else state.began, site),
             "page_id": self.page_id,
@@ -303,13 +294,13 @@ def endpoints(snap: Snapshot, objects: Objects | None = None) -> dict[str, dict]
 
 def render_endpoints(snap: Snapshot, root: Path) -> dict[str, bytes]:
     """`api/v2/*.json`."""
-    return {f"api/v2/{path}": dump(obj) for path, obj in endpoints(snap).items()}
+    return {paths.api(name): dump(obj) for name, obj in endpoints(snap).items()}
 
 
 def event_documents(snap: Snapshot, root: Path) -> Callable[[str], dict[str, bytes]]:
     """A function giving `incidents/<id>.json` (one bare incident object, beside its page) for one event."""
     objects = Objects(snap)
-    return lambda iid: {f"incidents/{iid}.json": dump(objects.incident(snap.events[iid]))}
+    return lambda iid: {paths.incident_json(iid): dump(objects.incident(snap.events[iid]))}
 
 
 def render_api(snap: Snapshot, root: Path) -> dict[str, bytes]:

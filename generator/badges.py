@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
+from generator import paths
 from generator.model import COMPONENT_STATUS_LABELS
 from generator.status import Snapshot
 
@@ -77,13 +78,13 @@ def render_badges(snap: Snapshot, root: Path) -> dict[str, bytes]:
     """`badge.svg` for the overall status and `components/<id>/badge.svg` for each component."""
     catalog = snap.content.catalog
     status, message = INDICATOR_BADGES[snap.indicator]
-    files = {"badge.svg": badge_svg("status", message, COLOURS[status])}
+    files = {paths.BADGE: badge_svg("status", message, COLOURS[status])}
     for component in catalog.components:
         status = snap.component_status(component.id)
-        files[f"components/{component.id}/badge.svg"] = badge_svg(component.name, COMPONENT_STATUS_LABELS[status].lower(), COLOURS[status])
+        files[paths.component_badge(component.id)] = badge_svg(component.name, COMPONENT_STATUS_LABELS[status].lower(), COLOURS[status])
     return files
 
 
 def render_embed(snap: Snapshot, root: Path) -> dict[str, bytes]:
     """`embed.js`: the same file for every site; it finds the site from its own URL."""
-    return {"embed.js": EMBED_SOURCE.read_bytes()}
+    return {paths.EMBED: EMBED_SOURCE.read_bytes()}

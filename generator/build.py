@@ -27,6 +27,7 @@ from typing import Callable, Iterable
 from generator import markup, workers
 from generator.content import load
 from generator.errors import OutputError
+from generator.mediatypes import rank
 from generator.problems import ContentError, Problems
 from generator.status import Snapshot, snapshot
 
@@ -116,11 +117,6 @@ def _merge(parts: Iterable[Iterable[tuple[str, object]]]) -> dict:
                 raise OutputConflict(f"two outputs want the same path: {path}")
             merged[path] = value
     return merged
-
-
-def _write_stage(rel: str) -> int:
-    # Assets before the pages that use them; the home page and 404 last.
-    return 0 if rel.startswith("static/") else 2 if rel in ("index.html", "404.html") else 1
 
 
 class Output:
@@ -257,7 +253,7 @@ class ExistingFolder(Output):
         except OSError as exc:
             raise _output_error(exc, exc.filename or out, self._note) from None
         gone = sorted((rel for rel in present if rel not in taken), reverse=True)
-        order = sorted(self._staged, key=lambda rel: (_write_stage(rel), rel))
+        order = sorted(self._staged, key=lambda rel: (rank(rel), rel))  # as deploy uploads: the home page last
         if not order and not gone:
             return
         self._preflight(order, gone)

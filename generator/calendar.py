@@ -6,26 +6,18 @@ SEQUENCE is counted from the notice's own updates (see `sequence`).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from icalendar import Calendar, Event, vDuration
 
-from generator.api import incident_url
+from generator import paths
 from generator.markup import to_text
 from generator.status import EventState, Snapshot
 
 PRODID = "-//statusgen//maintenance calendar//EN"
 REFRESH = timedelta(hours=1)  # how often subscribed calendar apps should fetch it again
-
-
-def window(state: EventState) -> tuple[datetime, datetime]:
-    """The window as it stands: the status engine's (early start or finish included), else the announced one."""
-    incident = state.incident
-    if state.window is not None:
-        return state.window.start, state.window.end
-    return incident.start, incident.end
 
 
 def sequence(state: EventState) -> int:
@@ -42,24 +34,18 @@ def sequence(state: EventState) -> int:
     return max(0, len(state.updates) - 1)
 
 
-def in_calendar(snap: Snapshot, state: EventState) -> bool:
-    """Upcoming, in progress, or ended within the last `uptime_days` days."""
-    cutoff = snap.now - timedelta(days=snap.content.site.uptime_days)
-    return window(state)[1] >= cutoff
-
-
 def _description(snap: Snapshot, state: EventState) -> str:
     names = [c.name for c in snap.content.catalog.components if c.id in state.incident.components]
     parts = [f"Affected components: {', '.join(names) if names else 'none'}"]
     if state.latest is not None:
         parts.append(f"{state.latest.label}: {to_text(state.latest.body)}")
-    parts.append(incident_url(snap.content.site, state.incident))
+    parts.append(paths.incident_url(snap.content.site, state.incident))
     return "\n\n".join(parts)
 
 
 def event(snap: Snapshot, state: EventState, host: str) -> Event:
     incident = state.incident
-    start, end = window(state)
+    start, end = state.timespan
     changed = state.updated_at or start
     created = state.updates[-1].at if state.updates else changed
     ev = Event()
@@ -73,7 +59,7 @@ def event(snap: Snapshot, state: EventState, host: str) -> Event:
     ev.add("summary", ("Cancelled: " if state.status == "cancelled" else "") + incident.title)
     ev.add("status", "CANCELLED" if state.status == "cancelled" else "CONFIRMED")
     ev.add("transp", "TRANSPARENT")  # it does not make the subscriber busy
-    ev.add("url", incident_url(snap.content.site, incident))
+    ev.add("url", paths.incident_url(snap.content.site, incident))
     ev.add("description", _description(snap, state))
     return ev
 
@@ -90,11 +76,10 @@ def calendar(snap: Snapshot) -> Calendar:
     cal.add("x-wr-calname", f"{site.title}: maintenance")
     cal.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", vDuration(REFRESH))
-    states = sorted((s for s in snap.maintenances if in_calendar(snap, s)), key=lambda s: (window(s)[0], s.id))
-    for state in states:
+    for state in snap.calendar:
         cal.add_component(event(snap, state, host))
     return cal
 
 
 def render_calendar(snap: Snapshot, root: Path) -> dict[str, bytes]:
-    return {"maintenance.ics": calendar(snap).to_ical()}
+    return {paths.CALENDAR: calendar(snap).to_ical()}

@@ -43,7 +43,7 @@ from generator.problems import Problems, did_you_mean
 from generator.settings import check_keys, parse_site, text_field
 from generator.sitefiles import Boundary, SiteFileError
 from generator.terminal import printable
-from generator.timestamps import UTC, TimestampError, parse_date, parse_timestamp
+from generator.timestamps import EPOCH, TimestampError, parse_date, parse_timestamp
 from generator.yamlsource import YAMLSyntaxError, YList, YMap, load_yaml
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
@@ -52,7 +52,6 @@ GROUP_KEYS = ("group", "id", "description", "components")
 INCIDENT_KEYS = ("title", "type", "components", "impact", "started", "start", "end", "emergency", "draft")
 HEADING = re.compile(r"^##(?!#)\s*(?P<rest>.*?)\s*#*\s*$")
 HEADING_PARTS = re.compile(r"^(?P<stamp>.+?)\s*(?:\s—|—\s|\s[-–]\s)\s*(?P<status>[A-Za-z][A-Za-z _-]*?)\s*$")
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 FENCE = re.compile(r"^\s{0,3}(```|~~~)")
 
 

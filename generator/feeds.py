@@ -14,11 +14,11 @@ from urllib.parse import urlsplit
 
 from feedgen.feed import FeedGenerator
 
-from generator.api import EARLIEST, permalink
+from generator import paths
 from generator.markup import to_html
 from generator.model import STATUS_LABELS, Site, Update
 from generator.status import EventState, Snapshot
-from generator.timestamps import UTC, heading_stamp
+from generator.timestamps import EPOCH, UTC, heading_stamp
 
 LIMIT = 50
 GENERATOR = "statusgen"
@@ -50,7 +50,7 @@ def entries_for(snap: Snapshot, component_ids: tuple[str, ...] | None = None) ->
 def entry_id(site: Site, entry: Entry) -> str:
     """A tag: URI (RFC 4151) from the site's host and path, the incident id and the update's time."""
     parts = urlsplit(site.url)
-    return f"tag:{parts.hostname},{entry.at:%Y-%m-%d}:{parts.path}incidents/{entry.state.id}/{entry.update.anchor}"
+    return f"tag:{parts.hostname},{entry.at:%Y-%m-%d}:{parts.path}{paths.incident_page(entry.state.id)}{entry.update.anchor}"
 
 
 def entry_title(entry: Entry) -> str:
@@ -89,7 +89,7 @@ def _generator(snap: Snapshot, title: str, page_url: str, self_url: str, entries
         fe = fg.add_entry(order="append")
         fe.guid(entry_id(site, entry), permalink=False)
         fe.title(entry_title(entry))
-        fe.link(href=permalink(site, entry.state.incident, entry.update), rel="alternate")
+        fe.link(href=paths.permalink(site, entry.state.incident, entry.update), rel="alternate")
         fe.content(entry_html(snap, entry), type="html")
         fe.published(entry.at)
         fe.updated(entry.at)
@@ -99,12 +99,12 @@ def _generator(snap: Snapshot, title: str, page_url: str, self_url: str, entries
 def feed_pair(snap: Snapshot, folder: str, title: str, entries: list[Entry], fallback: datetime) -> dict[str, bytes]:
     """`<folder>history.atom` and `<folder>history.rss` for one list of entries."""
     site = snap.content.site
-    page_url = site.url + folder
+    page_url = paths.url(site, folder)
     out = {}
     for ext in ("atom", "rss"):
-        fg = _generator(snap, title, page_url, f"{page_url}history.{ext}", entries, fallback)
+        fg = _generator(snap, title, page_url, paths.url(site, paths.feed(folder, ext)), entries, fallback)
         data = fg.atom_str(pretty=True) if ext == "atom" else fg.rss_str(pretty=True)
-        out[f"{folder}history.{ext}"] = data
+        out[paths.feed(folder, ext)] = data
     return out
 
 
@@ -112,12 +112,12 @@ def render_feeds(snap: Snapshot, root: Path) -> dict[str, bytes]:
     """`history.atom|rss` for the site and `components/<id>/history.atom|rss` per component."""
     site = snap.content.site
     catalog = snap.content.catalog
-    newest = snap.updated_at or EARLIEST
+    newest = snap.updated_at or EPOCH
     files = feed_pair(snap, "", f"{site.title}: incident history", entries_for(snap), newest)
     for component in catalog.components:
         since = component.since
         # An empty feed still needs an updated time: the component's start, not the clock.
-        fallback = datetime(since.year, since.month, since.day, tzinfo=UTC) if since else EARLIEST
+        fallback = datetime(since.year, since.month, since.day, tzinfo=UTC) if since else EPOCH
         entries = entries_for(snap, (component.id,))
-        files.update(feed_pair(snap, f"components/{component.id}/", f"{site.title}: {component.name}", entries, fallback))
+        files.update(feed_pair(snap, paths.component_page(component.id), f"{site.title}: {component.name}", entries, fallback))
     return files

@@ -19,6 +19,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
+from generator import paths
 from generator.model import Site
 from generator.status import EventState, Snapshot
 from generator.timestamps import UTC, isoformat
@@ -98,11 +99,11 @@ def utc_window(start: datetime, end: datetime) -> str:
 
 def _listed(site: Site, snap: Snapshot, state: EventState) -> Listed:
     incident = state.incident
-    start, end = state.window.start if state.window else incident.start, state.window.end if state.window else incident.end
+    start, end = state.timespan
     names = [c.name for c in snap.content.catalog.components if c.id in incident.components]
     return Listed(
         title=incident.title,
-        url=f"{site.url}incidents/{incident.id}/",
+        url=paths.incident_url(site, incident),
         window=utc_window(start, end),
         start_iso=isoformat(start),
         end_iso=isoformat(end),
@@ -130,7 +131,7 @@ def offline_context(snap: Snapshot) -> dict:
         if shown:
             lead += " Our next planned maintenance:"
         incidents = [
-            {"title": s.incident.title, "url": f"{site.url}incidents/{s.id}/",
+            {"title": s.incident.title, "url": paths.incident_url(site, s.incident),
              "status": s.label}
             for s in sorted(snap.active_incidents, key=lambda s: (s.began, s.id), reverse=True)[:MAX_LISTED]
         ]
@@ -161,4 +162,4 @@ def render_offline(snap: Snapshot, root: Path) -> dict[str, bytes]:
         undefined=jinja2.StrictUndefined,
     )
     html = env.get_template("offline.html").render(offline_context(snap))
-    return {"offline.html": html.encode("utf-8")}
+    return {paths.OFFLINE: html.encode("utf-8")}

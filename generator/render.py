@@ -27,16 +27,16 @@ import jinja2
 from markupsafe import Markup
 
 import generator
+from generator import paths
 from generator.errors import StatusgenError
 from generator.limits import THEME_FILE_SIZE
 from generator.markup import excerpt, to_html
 from generator.model import COMPONENT_STATUS_LABELS, Component, Group
 from generator.sitefiles import Boundary, SiteFileError
-from generator.status import DayUptime, EventState, Snapshot, Uptime
+from generator.status import RECENT_DAYS, DayUptime, EventState, Snapshot, Uptime
 from generator.timestamps import UTC, format_duration, isoformat
 
 HISTORY_PER_PAGE = 50
-RECENT_DAYS = 7
 RECENT_MAX = 10
 HOME_EVENTS_MAX = 10  # active incidents, and maintenances in each list, shown on the home page
 # The home page shows a tooltip on each uptime day with events while they fit
@@ -46,9 +46,6 @@ DAY_TITLES_MAX = 400
 COMPONENT_EVENTS_MAX = 50
 DEFAULT_THEME = "default"
 # Paths written by other producers (feeds, calendar, API, badges); the pages link to them.
-FEED_RSS = "history.rss"
-FEED_ATOM = "history.atom"
-CALENDAR = "maintenance.ics"
 IMPACT_LABELS = {
     "none": "No impact",
     "minor": "Minor",
@@ -310,19 +307,6 @@ def catalog_views(snap: Snapshot, views: dict[str, ComponentView]) -> list:
     return out
 
 
-def recent_events(snap: Snapshot) -> list[EventState]:
-    """Finished incidents and maintenance of the last few days, newest first."""
-    since = snap.now - timedelta(days=RECENT_DAYS)
-    found = []
-    for state in snap.events.values():
-        if state.is_active or state.is_upcoming or state.began is None or state.began > snap.now:
-            continue
-        if (state.ended or state.began) >= since:
-            found.append(state)
-    found.sort(key=lambda s: (s.began, s.id), reverse=True)
-    return found
-
-
 def history_pages(events: list[EventState], now: datetime | None = None,
                   tz=UTC) -> list[list[tuple[str, list[EventState]]]]:
     """Pages of (month heading, events) groups, newest first.
@@ -384,10 +368,6 @@ def _changed_at(state: EventState, now: datetime) -> datetime | None:
     if state.window is not None:
         times += [t for t in (state.window.start, state.window.end) if t is not None and t <= now]
     return max(times, default=state.began)
-
-
-def history_path(number: int) -> str:
-    return "history/" if number == 1 else f"history/{number}/"
 
 
 # --- themes ----------------------------------------------------------------------
@@ -538,7 +518,7 @@ class Renderer:
             "indicator_class": INDICATOR_CLASSES[self.snap.indicator],
             "description": self.snap.description,
             "component_names": self.names,
-            "feeds": {"rss": FEED_RSS, "atom": FEED_ATOM, "calendar": CALENDAR},
+            "feeds": {"rss": paths.FEED_RSS, "atom": paths.FEED_ATOM, "calendar": paths.CALENDAR},
             "clock": Clock.for_site(self.site, self.snap.now),
             # When the page last changed, as page.updated_at in the API (none before anything happened).
             "updated_at": self.snap.updated_at,
@@ -551,7 +531,7 @@ class Renderer:
     def render(self, template: str, path: str, title: str, **context) -> bytes:
         context = {**self.shared, **context}
         """Render `template` as the page at site path `path` ("" is home, "incidents/x/" a folder)."""
-        if path == "404.html":
+        if path == paths.NOT_FOUND:
             root = self.site.path_prefix  # served for any missing path: links cannot be relative
         else:
             root = "../" * path.count("/")
@@ -564,13 +544,13 @@ class Renderer:
                 raise ThemeError(f'template {template} asks for static file "{name}", which no theme has')
             return url(self.static[name][0])
 
-        webcal = "webcal://" + self.site.url.split("://", 1)[-1] + CALENDAR
+        webcal = "webcal://" + paths.url(self.site, paths.CALENDAR).split("://", 1)[-1]
         try:
             html = self.env.get_template(template).render(
                 **context,
                 page_path=path,
                 page_title=title,
-                canonical=self.site.url + ("" if path == "404.html" else path),
+                canonical=paths.url(self.site, "" if path == paths.NOT_FOUND else path),
                 url=url,
                 static=static,
                 webcal_url=webcal,
@@ -598,9 +578,9 @@ class Renderer:
 
     def incident_page(self, iid: str) -> tuple[str, bytes]:
         state = self.snap.events[iid]
-        path = f"incidents/{iid}/"
+        path = paths.incident_page(iid)
         stale = self.stale_after if state.is_active and not state.incident.is_maintenance else None
-        return path + "index.html", self.render("incident.html", path, state.incident.title, stale_after=stale,
+        return path + paths.HOME, self.render("incident.html", path, state.incident.title, stale_after=stale,
                                                 **self.incident_view(state))
 
     def pages(self) -> dict[str, bytes]:
@@ -610,11 +590,11 @@ class Renderer:
         for name, (hashed, data) in self.static.items():
             files[hashed] = data
 
-        recent = recent_events(snap)
+        recent = snap.recent
         recent_more = max(0, len(recent) - RECENT_MAX)
         recent = recent[:RECENT_MAX]
         active, in_progress, upcoming = snap.active_incidents, snap.active_maintenances, snap.upcoming_maintenances
-        files["index.html"] = self.render(
+        files[paths.HOME] = self.render(
             "index.html", "", self.site.title,
             active=active[:HOME_EVENTS_MAX],
             active_more=max(0, len(active) - HOME_EVENTS_MAX),
@@ -632,32 +612,32 @@ class Renderer:
 
         pages = history_pages(list(snap.events.values()), snap.now, self.site.timezone)
         for number, groups in enumerate(pages, start=1):
-            path = history_path(number)
+            path = paths.history_page(number)
             listed = [event for _label, events in groups for event in events]
-            files[path + "index.html"] = self.render(
+            files[path + paths.HOME] = self.render(
                 "history.html", path, "History" if number == 1 else f"History, page {number}",
                 # An older page changes only with its own events: one update must not rewrite them all.
                 updated_at=max((_changed_at(e, snap.now) for e in listed), default=None) or snap.updated_at,
                 months=groups,
                 page_number=number,
                 page_count=len(pages),
-                newer=history_path(number - 1) if number > 1 else None,
-                older=history_path(number + 1) if number < len(pages) else None,
+                newer=paths.history_page(number - 1) if number > 1 else None,
+                older=paths.history_page(number + 1) if number < len(pages) else None,
             )
 
         for component in snap.content.catalog.components:
-            path = f"components/{component.id}/"
+            path = paths.component_page(component.id)
             events = snap.events_for(component.id)
-            files[path + "index.html"] = self.render(
+            files[path + paths.HOME] = self.render(
                 "component.html", path, component.name,
                 view=self.views[component.id],
                 group=snap.content.catalog.group(component.group_id) if component.group_id else None,
                 events=events[:COMPONENT_EVENTS_MAX],
                 more_events=max(0, len(events) - COMPONENT_EVENTS_MAX),
-                component_feeds={"rss": path + "history.rss", "atom": path + "history.atom"},
+                component_feeds={"rss": paths.feed(path, "rss"), "atom": paths.feed(path, "atom")},
             )
 
-        files["404.html"] = self.render("404.html", "404.html", "Page not found")
+        files[paths.NOT_FOUND] = self.render("404.html", paths.NOT_FOUND, "Page not found")
         return files
 
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from generator.model import Content
-from generator.status import Snapshot, next_change
+from generator.status import RECENT_DAYS, Snapshot, next_change
 from generator.timestamps import UTC
 
 # The lists below keep an event while its time is >= now - N days; it is gone
@@ -45,8 +45,6 @@ def next_midnight(now: datetime, tz) -> datetime:
 
 def next_stale(content: Content, now: datetime) -> Staleness:
     """The first instant after `now` at which a site built at `now` shows something untrue."""
-    from generator import calendar, render
-
     now = now.astimezone(UTC)
     candidates: list[tuple[datetime, str]] = []
     change = next_change(content, now)
@@ -55,13 +53,13 @@ def next_stale(content: Content, now: datetime) -> Staleness:
     if content.catalog.components:
         candidates.append((next_midnight(now, content.site.timezone), "the uptime bars move on a day"))
     snap = Snapshot(content, now)
-    recent = {s.id for s in render.recent_events(snap)}
+    recent = {s.id for s in snap.recent}
     for state in snap.events.values():
         if state.id in recent:
-            leaves = (state.ended or state.began) + timedelta(days=render.RECENT_DAYS) + TICK
-            candidates.append((leaves, f"{state.id} leaves the list of the last {render.RECENT_DAYS} days"))
-        if state.incident.is_maintenance and calendar.in_calendar(snap, state):
-            leaves = calendar.window(state)[1] + timedelta(days=content.site.uptime_days) + TICK
+            leaves = (state.ended or state.began) + timedelta(days=RECENT_DAYS) + TICK
+            candidates.append((leaves, f"{state.id} leaves the list of the last {RECENT_DAYS} days"))
+        if state.incident.is_maintenance and snap.in_calendar(state):
+            leaves = state.timespan[1] + timedelta(days=content.site.uptime_days) + TICK
             candidates.append((leaves, f"{state.id} leaves the maintenance calendar"))
     future = sorted(c for c in candidates if c[0] > now)
     if not future:

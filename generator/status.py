@@ -21,6 +21,7 @@ INDICATOR_DESCRIPTIONS = {
     "maintenance": "Service Under Maintenance",
 }
 RESOLVING = ("resolved", "postmortem")
+RECENT_DAYS = 7  # finished events stay in the home page's list this long
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,13 @@ class EventState:
     @property
     def updated_at(self) -> datetime | None:
         return self.updates[0].at if self.updates else self.began
+
+    @property
+    def timespan(self) -> tuple[datetime | None, datetime | None]:
+        """A maintenance window as it stands: the engine's (early start or finish included), else the announced one."""
+        if self.window is not None:
+            return self.window.start, self.window.end
+        return self.incident.start, self.incident.end
 
 
 def first_at(updates, statuses) -> datetime | None:
@@ -249,6 +257,30 @@ class Snapshot:
     @property
     def upcoming_maintenances(self) -> list[EventState]:
         return sorted((s for s in self.maintenances if s.is_upcoming), key=lambda s: s.began)
+
+    @cached_property
+    def recent(self) -> list[EventState]:
+        """Finished incidents and maintenance of the last `RECENT_DAYS` days, newest first."""
+        since = self.now - timedelta(days=RECENT_DAYS)
+        found = []
+        for state in self.events.values():
+            if state.is_active or state.is_upcoming or state.began is None or state.began > self.now:
+                continue
+            if (state.ended or state.began) >= since:
+                found.append(state)
+        found.sort(key=lambda s: (s.began, s.id), reverse=True)
+        return found
+
+    def in_calendar(self, state: EventState) -> bool:
+        """A maintenance upcoming, in progress, or ended within the last `uptime_days` days."""
+        cutoff = self.now - timedelta(days=self.content.site.uptime_days)
+        return state.timespan[1] >= cutoff
+
+    @cached_property
+    def calendar(self) -> list[EventState]:
+        """The maintenance windows a calendar subscription holds, earliest first."""
+        shown = (s for s in self.maintenances if self.in_calendar(s))
+        return sorted(shown, key=lambda s: (s.timespan[0], s.id))
 
     # -- components -------------------------------------------------------------
     def component_status(self, cid: str, t: datetime | None = None) -> str:

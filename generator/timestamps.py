@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from generator.limits import FIRST_DAY, LAST_DAY, MAX_DURATION, RANGE_TEXT, quoted, shown, within_range
 
 UTC = timezone.utc
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # the earliest time a document may carry when it has none of its own
 
 _ZONE = r"(?P<zone>Z|UTC|GMT|[+-]\d{2}:?\d{2}|[A-Za-z][A-Za-z0-9_+\-]*(?:/[A-Za-z0-9_+\-]+)*)"
 _STAMP = re.compile(

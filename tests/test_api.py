@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
-from generator.api import EARLIEST, component_id, incident_id, render_api, short_id, stamp
+from generator.timestamps import EPOCH
+from generator.api import component_id, incident_id, render_api, short_id, stamp
 from generator.content import load
 from generator.status import snapshot
 from tests.conftest import FIXED_NOW, ROOT
@@ -299,7 +300,7 @@ def test_empty_site_has_every_key_and_no_clock(tmp_path):
     root = write_site(tmp_path, {})
     files = api_files(root, NOW)
     summary = files["api/v2/summary.json"]
-    assert summary["page"]["updated_at"] == stamp(EARLIEST, load(root)[0].site)
+    assert summary["page"]["updated_at"] == stamp(EPOCH, load(root)[0].site)
     assert summary["status"] == {"indicator": "none", "description": "All Systems Operational"}
     assert summary["incidents"] == [] and summary["scheduled_maintenances"] == []
     assert errors("summary", summary) == []
