@@ -18,9 +18,17 @@ from pathlib import Path
 
 import yaml
 
+from generator.content import Settings
+from generator.content import read_settings as load_settings
 from generator.errors import StatusgenError
-from generator.model import Catalog, Content, Incident, Site
-from generator.problems import Problems
+from generator.headings import first_heading_offset
+from generator.incidents import normalize_status, parse_incident
+from generator.model import INCIDENT_STATUSES, MAINTENANCE_STATUSES, STATUS_LABELS, Catalog, Content, Incident, Site
+from generator.policy import human_duration
+from generator.problems import Problems, did_you_mean
+from generator.review import review
+from generator.sitefiles import read_text
+from generator.status import snapshot
 from generator.timestamps import UTC, Reading, heading_stamp, local_reading, update_stamp
 
 # A stamp further than this before now is probably a wrong date or zone: say so.
@@ -46,34 +54,15 @@ def find_site(site: Path | None, cwd: Path | None = None) -> Path:
     raise AuthoringError("not inside a statusgen site (no content/site.yaml here or above); use --site DIR")
 
 
-@dataclass(frozen=True)
-class Settings:
-    """What a file is checked with: the site's settings and its components."""
-
-    site: Site
-    catalog: Catalog
-
-
-def _read_settings(root: Path, problems: Problems) -> Settings | None:
-    from generator.content import parse_catalog, read_yaml
-    from generator.settings import parse_site
-
-    site_path = Path(root, *SITE_FILE)
-    if not site_path.is_file():
-        raise AuthoringError(f"{site_path} does not exist (is {root} a statusgen site? use --site)")
-    site = parse_site(read_yaml(site_path, "content/site.yaml", problems), "content/site.yaml", problems)
-    comp_path = Path(root) / "content" / "components.yaml"
-    if comp_path.is_file():
-        catalog = parse_catalog(read_yaml(comp_path, "content/components.yaml", problems), "content/components.yaml", problems)
-    else:
-        problems.error("content/components.yaml", 1, 1, "no components: create content/components.yaml with a list of components")
-        catalog = Catalog()
-    return Settings(site, catalog) if site is not None else None
-
-
 def _fix_first(problems: Problems, fallback: str) -> AuthoringError:
     errors = [p.format_text() for p in problems.sorted() if p.severity == "error"]
     return AuthoringError("fix these first (statusgen check):\n" + "\n".join(errors or [fallback]))
+
+
+def _read_settings(root: Path, problems: Problems) -> Settings | None:
+    if not Path(root, *SITE_FILE).is_file():
+        raise AuthoringError(f"{Path(root, *SITE_FILE)} does not exist (is {root} a statusgen site? use --site)")
+    return load_settings(root, problems)
 
 
 def read_settings(root: Path) -> Settings:
@@ -152,8 +141,6 @@ def create_event(root: Path, kind: str, title: str, components: list[str], now: 
     The text is checked with the loader's rules before the file is created,
     so a bad request (an unknown component, a bad status) writes nothing.
     """
-    from generator.content import parse_incident
-
     if not title.strip():
         raise AuthoringError("the title is empty")
     if kind == "maintenance" and (start is None or end is None):
@@ -202,10 +189,6 @@ def _newline_of(text: str) -> str:
 
 def update_status(status: str, is_maintenance: bool) -> str:
     """The canonical status for an update: `In progress`, `in-progress` → `in_progress`."""
-    from generator.content import normalize_status
-    from generator.model import INCIDENT_STATUSES, MAINTENANCE_STATUSES
-    from generator.problems import did_you_mean
-
     allowed = MAINTENANCE_STATUSES if is_maintenance else INCIDENT_STATUSES
     value = normalize_status(status)
     if value not in allowed:
@@ -213,35 +196,6 @@ def update_status(status: str, is_maintenance: bool) -> str:
         names = ", ".join(s.replace("_", " ") for s in allowed)
         raise AuthoringError(f'"{status}" is not a status for {kind}{did_you_mean(value, allowed)}: use one of {names}')
     return value
-
-
-def first_update_offset(text: str) -> int | None:
-    """The character offset of the first update heading in the body, or None when there is none.
-
-    Uses the loader's own rules (headings inside code fences do not count).
-    """
-    from generator.content import FENCE, HEADING
-
-    lines = re.split(r"(?<=\n)", text)  # on "\n" only, as the loader splits
-    offset, index = 0, 0
-    if lines and lines[0].rstrip() == "---":  # skip the front matter
-        offset, index = len(lines[0]), 1
-        while index < len(lines):
-            line = lines[index]
-            offset += len(line)
-            index += 1
-            if line.rstrip() in ("---", "..."):
-                break
-    in_fence = None
-    for line in lines[index:]:
-        bare = line.rstrip("\r\n")
-        fence = FENCE.match(bare)
-        if fence:
-            in_fence = None if in_fence == fence.group(1) else (in_fence or fence.group(1))
-        elif not in_fence and HEADING.match(bare):
-            return offset
-        offset += len(line)
-    return None
 
 
 def line_offset(text: str, line: int) -> int:
@@ -265,12 +219,10 @@ def insert_update(text: str, at: datetime, status: str, message: str, before_lin
     `at_end` after the last update, so an update dated earlier than others
     keeps the file newest first.
     """
-    from generator.model import STATUS_LABELS
-
     nl = _newline_of(text)
     body = nl.join(re.split(r"\r\n|\r|\n", message.strip()))  # not splitlines(): it also splits at \x0c, \x1c, U+2028
     block = f"## {update_stamp(at)} — {STATUS_LABELS[status]}{nl}{body}{nl}"
-    where = None if at_end else (line_offset(text, before_line) if before_line else first_update_offset(text))
+    where = None if at_end else (line_offset(text, before_line) if before_line else first_heading_offset(text))
     if where is not None:
         return text[:where] + block + nl + text[where:]
     if not text.endswith(("\n", "\r")):
@@ -285,15 +237,11 @@ def strip_comments(text: str) -> str:
 
 
 def editor_template(title: str, status: str, at: datetime) -> str:
-    from generator.model import STATUS_LABELS
-
     return "\n\n" + EDITOR_HELP.format(label=STATUS_LABELS[status], title=title, stamp=update_stamp(at))
 
 
 def find_event_file(root: Path, ref: str) -> Path:
     """The incident file for an id (`2026-11-26-api-errors`), a file name, or a path."""
-    from generator.problems import did_you_mean
-
     folder = Path(root) / "content" / "incidents"
     for path in (Path(ref), folder / ref, folder / f"{ref}.md"):
         if path.suffix == ".md" and path.is_file():
@@ -366,9 +314,7 @@ class Posted:
 def _warnings(incident: Incident | None, settings: Settings, now: datetime | None, found: Problems) -> tuple[str, ...]:
     """The warnings `check` gives for this one file at `now`: the loader's, then the clock's (policy, staleness)."""
     if incident is not None and not incident.draft and now is not None:
-        from generator.content import review
-
-        review(Content(settings.site, settings.catalog, (incident,)), now, found)
+        review(snapshot(Content(settings.site, settings.catalog, (incident,)), now), found)
     return tuple(p.format_text() for p in found.sorted() if p.severity == "warning")
 
 
@@ -378,8 +324,6 @@ def open_event(root: Path, ref: str) -> EventFile:
     Only the settings, the components and this one file are read, so posting
     stays fast on a site with years of history.
     """
-    from generator.content import parse_incident, read_text
-
     root = Path(root)
     path = find_event_file(root, ref)
     problems = Problems()
@@ -409,8 +353,6 @@ def post_update(event: EventFile, status: str, message: str, at: datetime, now: 
     the file, the file is left untouched. `now` is the clock the warnings
     are given at (default: `at`).
     """
-    from generator.content import parse_incident
-
     if not message.strip():
         raise AuthoringError("the message is empty; nothing was written")
     stamp = event.stamp_for(at, exact)
@@ -451,8 +393,6 @@ def _place(incident: Incident, stamp: datetime) -> dict:
 
 def describe_post(posted: Posted, tz) -> str:
     """`posted Monitoring at 2026-11-28 23:30 UTC (18:30 EST in America/New_York) to content/incidents/….md`"""
-    from generator.model import STATUS_LABELS
-
     where = "" if getattr(tz, "key", "UTC") == "UTC" else f" ({local_reading(posted.at, tz)})"
     return f"posted {STATUS_LABELS[posted.status]} at {update_stamp(posted.at)}{where} to {posted.path}"
 
@@ -473,8 +413,6 @@ def reading_notes(reading: Reading | None, stamp: datetime, now: datetime, tz) -
             "which is later than now; for an earlier day, give the date"
         )
     if now - stamp > FAR_IN_THE_PAST:
-        from generator.policy import human_duration
-
         notes.append(
             f"warning: the update is stamped {human_duration(now - stamp)} before now ({update_stamp(now)}): "
             "check its date and zone"

@@ -29,6 +29,7 @@ from generator.content import load
 from generator.errors import OutputError
 from generator.mediatypes import rank
 from generator.problems import ContentError, Problems
+from generator.review import review
 from generator.status import Snapshot, snapshot
 
 # Rendered Markdown kept between builds, under the site folder (git-ignored).
@@ -526,9 +527,11 @@ def _collector_paused():
 
 def _build(root: Path, now: datetime, out: Path | None, cache: Path | None) -> BuildResult:
     out = Path(out) if out else root / "output"
-    content, problems = load(root, now)
+    content, problems = load(root)
     if content is None or problems.errors:
         raise ContentError(problems)
+    snap = snapshot(content, now)
+    review(snap, problems)
     # Markdown and Jinja leave cycles behind (a few KB a page). With the model
     # frozen, collecting them walks only the young objects, and forked workers
     # do not copy the model's pages just to mark them.
@@ -539,7 +542,7 @@ def _build(root: Path, now: datetime, out: Path | None, cache: Path | None) -> B
         markup.load_cache(cache)
     output = open_output(out)
     try:
-        taken, rendered = render_into(output, snapshot(content, now), root)
+        taken, rendered = render_into(output, snap, root)
         output.finish(taken)
     except BaseException:
         output.discard()

@@ -102,9 +102,13 @@ def check(site, now, strict, fmt, summary_file, base):
     """
     from generator.content import load
     from generator.problems import format_problems
+    from generator.review import review
+    from generator.status import snapshot
 
     clock = read_clock(now)
-    _content, problems = load(site, clock)
+    _content, problems = load(site)
+    if _content is not None:
+        review(snapshot(_content, clock), problems)
     if summary_file:
         _write_summary(site, _content, problems, clock, summary_file, base)
     report = format_problems(problems.sorted(), fmt)
@@ -128,7 +132,7 @@ def _write_summary(site, content, problems, clock, summary_file, base):
     before, error = None, None
     with tempfile.TemporaryDirectory(prefix="statusgen-base-") as tmp:
         try:
-            before = read_base(site, chosen.ref, Path(tmp), clock)
+            before = read_base(site, chosen.ref, Path(tmp))
         except BaseUnavailable as exc:
             error = str(exc)
     text = summarize(before, content if not problems.errors else None, clock, problems, chosen.ref, error,
@@ -401,7 +405,7 @@ def next_change_command(site, now, due_within, lookback, wait):
 
     clock = read_clock(now)
     since = clock - lookback if lookback else clock
-    content, problems = load(site, since)
+    content, problems = load(site)
     if content is None or problems.errors:
         click.echo(format_problems(problems.sorted(), "text"), err=True)
         sys.exit(2)
@@ -485,12 +489,11 @@ def targets(site):
 
 def _deploy_targets(site: Path):
     """Only site.yaml's `deploy:` list: deploying never needs the incidents parsed twice."""
-    from generator.content import read_yaml
+    from generator.content import read_site
     from generator.problems import ContentError, Problems
-    from generator.settings import parse_site
 
-    problems, rel = Problems(), "content/site.yaml"
-    settings = parse_site(read_yaml(Path(site) / rel, rel, problems), rel, problems)
+    problems = Problems()
+    settings = read_site(site, problems)
     if settings is None or problems.errors:
         raise ContentError(problems)
     return settings.deploy

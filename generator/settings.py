@@ -7,10 +7,10 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from generator.model import DEFAULT_UPTIME_WEIGHTS, AvoidRule, DeployTarget, Limits, Policy, Site
-from generator.limits import MAX_DESCRIPTION, MAX_TITLE, quoted, shown, text_problem
+from generator.limits import MAX_DESCRIPTION, MAX_TITLE, quoted
 from generator.problems import Problems, did_you_mean
 from generator.timestamps import TimestampError, parse_duration, zone
-from generator.yamlsource import YList, YMap
+from generator.yamlsource import YList, YMap, check_keys, text_field
 
 SITE_KEYS = ("title", "url", "description", "timezone", "language", "theme", "uptime_days", "uptime_weights", "deploy", "policy", "limits",
              "stale_notice_after")
@@ -64,50 +64,6 @@ def parse_avoid(text: str) -> AvoidRule:
     if end <= start:
         raise ValueError(text)
     return AvoidRule(days=days, start=start, end=end, text=text.strip())
-
-
-def check_keys(data: YMap, known, where: str, path: str, problems: Problems) -> None:
-    """Report keys that are not in `known` (with a did-you-mean) and keys given twice."""
-    suffix = f" in {where}" if where else ""
-    for key in data:
-        if key not in known:
-            line, col = data.key_at(key)
-            problems.error(path, line, col, f'unknown key "{key}"{suffix}{did_you_mean(key, known)}')
-    for key, (line, col) in data.duplicates:
-        problems.error(path, line, col, f'"{key}" is given twice{suffix}')
-
-
-_YAML_KINDS = {bool: "true or false", int: "a number", float: "a number"}
-
-
-def text_field(data: YMap, key: str, path: str, problems: Problems, limit: int | None = None,
-               one_line: bool = False, required: str | None = None) -> str | None:
-    """The text under `key`, stripped, or None (recording why when it is not usable text).
-
-    `required` is the message for a missing value. A value YAML reads as a
-    number or a boolean (`title: no`, `title: 404`) is asked to be quoted.
-    """
-    value = data.get(key)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            problems.error(path, *(data.value_at(key) if key in data else data.pos), required)
-        return None
-    if not isinstance(value, str):
-        where = data.value_at(key)
-        source = data.value_text.get(key)
-        kind = _YAML_KINDS.get(type(value))
-        if kind and source is not None:
-            problems.error(path, *where, f'"{key}" must be text, but YAML reads {shown(source)} as {kind}: '
-                                         f'put it in quotes, {key}: "{shown(source)}"')
-        else:
-            problems.error(path, *where, f'"{key}" must be text')
-        return None
-    value = value.strip()
-    problem = text_problem(value, f'"{key}"', limit, one_line)
-    if problem:
-        problems.error(path, *data.value_at(key), problem)
-        return None
-    return value
 
 
 def _text(data: YMap, key: str, path: str, problems: Problems, required: bool = False, default=None, limit=None):

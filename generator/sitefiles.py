@@ -15,6 +15,8 @@ import stat
 from pathlib import Path
 
 from generator.errors import StatusgenError
+from generator.limits import SETTINGS_FILE_SIZE, describe_character, forbidden_character
+from generator.problems import Problems
 
 _KINDS = {stat.S_IFIFO: "a FIFO", stat.S_IFCHR: "a device", stat.S_IFBLK: "a device",
           stat.S_IFSOCK: "a socket", stat.S_IFDIR: "a folder"}
@@ -115,3 +117,57 @@ class Boundary:
             walk(str(folder))
         return found
 
+
+def read_text(path: Path, rel: str, problems: Problems, boundary: Boundary | None = None,
+              limit: int = SETTINGS_FILE_SIZE, characters: bool = True) -> str | None:
+    """The file's text, or None after recording why it cannot be read.
+
+    Only a regular file inside `boundary` (default: the site that holds
+    `content/`, found from `rel`) is read, and only up to `limit` bytes.
+    """
+    if boundary is None:
+        boundary = Boundary(_site_root(path, rel))
+    try:
+        raw = boundary.read(path, limit)
+    except SiteFileError as exc:
+        problems.error(rel, 1, 1, f"cannot read this file: it {exc.message}")
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        problems.error(rel, line, col, f"file is not UTF-8 (byte 0x{raw[exc.start]:02x}); save it as UTF-8")
+        return None
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        problems.error(rel, line, 1, "file contains a NUL character; is it a text file?")
+        return None
+    if characters and not check_characters(text, 1, rel, problems):
+        return None
+    if not text.strip():
+        problems.error(rel, 1, 1, "file is empty")
+        return None
+    return text
+
+
+def _site_root(path: Path, rel: str) -> Path:
+    """The site folder: `path` with `rel`'s parts taken off its end."""
+    root = Path(path)
+    for _ in Path(rel).parts:
+        root = root.parent
+    return root
+
+
+def check_characters(text: str, first_line: int, rel: str, problems: Problems) -> bool:
+    """Record the first character that no output may carry (control characters, noncharacters)."""
+    bad = forbidden_character(text)
+    if not bad:
+        return True
+    before = text[: bad.start()]
+    line = first_line + before.count("\n")
+    col = bad.start() - (before.rfind("\n") + 1) + 1
+    problems.error(rel, line, col, f"the file contains {describe_character(bad.group())}: remove it "
+                                   "(text may hold tabs and line breaks, but no other control characters)")
+    return False

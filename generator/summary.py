@@ -20,9 +20,10 @@ from pathlib import Path
 
 from generator.content import load
 from generator.model import COMPONENT_STATUS_LABELS, STATUS_LABELS, Content, Group, Update
-from generator.policy import decisions, human_duration, notice_given
+from generator.policy import human_duration, notice_given
 from generator.problems import Problems
-from generator.status import EventState, Snapshot
+from generator.review import decisions
+from generator.status import EventState, Snapshot, snapshot
 from generator.terminal import printable
 from generator.timestamps import UTC
 
@@ -218,7 +219,7 @@ def decision_lines(after: Content | None, now: datetime) -> list[str]:
     """
     if after is None:
         return []
-    found = decisions(after, now).sorted()
+    found = decisions(snapshot(after, now)).sorted()
     if not found:
         return []
     lines = [f"### ⚠️ Needs a reviewer's decision ({len(found)})", "",
@@ -404,13 +405,13 @@ def default_base(site: Path, base_branch: str = "") -> Base:
     return Base("HEAD", fallback=True)
 
 
-def read_base(site: Path, ref: str, into: Path, now: datetime) -> Content | None:
+def read_base(site: Path, ref: str, into: Path) -> Content | None:
     """Load the site's content as it is at git `ref`, extracted under `into`."""
     site = Path(site).resolve()
     prefix = _git(["rev-parse", "--show-prefix"], site).decode().strip()
     data = _git(["archive", "--format=tar", ref, "--", f"{prefix}content"], site)
     _extract(data, Path(into))
-    content, problems = load(Path(into) / prefix, now)
+    content, problems = load(Path(into) / prefix)
     if content is None:
         raise BaseUnavailable("its content does not load: " + "; ".join(p.format_text() for p in problems.errors[:3]))
     return content

@@ -8,10 +8,13 @@ Timestamps stay strings: we read them ourselves, with time zones.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import yaml
 
-from generator.limits import text_problem
+from generator.limits import shown, text_problem
+from generator.problems import Problems, did_you_mean
+from generator.sitefiles import Boundary, read_text
 
 Pos = tuple[int, int]
 
@@ -201,3 +204,58 @@ def _load_carefully(text: str, line_offset: int):
         raise YAMLSyntaxError(f"YAML error: {' '.join(str(exc).split())}", 1 + line_offset, 1) from None
     except (ValueError, TypeError, OverflowError, RecursionError, AttributeError) as exc:
         raise YAMLSyntaxError(f"YAML value error: {' '.join(str(exc).split())}", 1 + line_offset, 1) from None
+
+
+def read_yaml(path: Path, rel: str, problems: Problems, boundary: Boundary | None = None):
+    text = read_text(path, rel, problems, boundary)
+    if text is None:
+        return None
+    try:
+        return load_yaml(text)
+    except YAMLSyntaxError as exc:
+        problems.error(rel, exc.line, exc.col, str(exc))
+        return None
+
+
+def check_keys(data: YMap, known, where: str, path: str, problems: Problems) -> None:
+    """Report keys that are not in `known` (with a did-you-mean) and keys given twice."""
+    suffix = f" in {where}" if where else ""
+    for key in data:
+        if key not in known:
+            line, col = data.key_at(key)
+            problems.error(path, line, col, f'unknown key "{key}"{suffix}{did_you_mean(key, known)}')
+    for key, (line, col) in data.duplicates:
+        problems.error(path, line, col, f'"{key}" is given twice{suffix}')
+
+
+_YAML_KINDS = {bool: "true or false", int: "a number", float: "a number"}
+
+
+def text_field(data: YMap, key: str, path: str, problems: Problems, limit: int | None = None,
+               one_line: bool = False, required: str | None = None) -> str | None:
+    """The text under `key`, stripped, or None (recording why when it is not usable text).
+
+    `required` is the message for a missing value. A value YAML reads as a
+    number or a boolean (`title: no`, `title: 404`) is asked to be quoted.
+    """
+    value = data.get(key)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            problems.error(path, *(data.value_at(key) if key in data else data.pos), required)
+        return None
+    if not isinstance(value, str):
+        where = data.value_at(key)
+        source = data.value_text.get(key)
+        kind = _YAML_KINDS.get(type(value))
+        if kind and source is not None:
+            problems.error(path, *where, f'"{key}" must be text, but YAML reads {shown(source)} as {kind}: '
+                                         f'put it in quotes, {key}: "{shown(source)}"')
+        else:
+            problems.error(path, *where, f'"{key}" must be text')
+        return None
+    value = value.strip()
+    problem = text_problem(value, f'"{key}"', limit, one_line)
+    if problem:
+        problems.error(path, *data.value_at(key), problem)
+        return None
+    return value

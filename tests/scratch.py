@@ -6,6 +6,8 @@ import textwrap
 from pathlib import Path
 
 from generator.content import load
+from generator.review import review
+from generator.status import snapshot
 
 COMPONENTS = """\
 - id: api
@@ -34,6 +36,14 @@ def write_site(root: Path, incidents: dict[str, str], timezone: str = "UTC", ext
     for name, text in incidents.items():
         (root / "content" / "incidents" / f"{name}.md").write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
     return root
+
+
+def load_at(root: Path, now):
+    """Load the site at `root` as `check` does at `now`: the loader's problems, then the review's."""
+    content, problems = load(root)
+    if content is not None:
+        review(snapshot(content, now), problems)
+    return content, problems
 
 
 def load_site(root: Path, incidents: dict[str, str], **kwargs):

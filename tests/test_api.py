@@ -18,7 +18,7 @@ from generator.api import component_id, incident_id, render_api, short_id, stamp
 from generator.content import load
 from generator.status import snapshot
 from tests.conftest import FIXED_NOW, ROOT
-from tests.scratch import resolved_incidents, write_site
+from tests.scratch import load_at, resolved_incidents, write_site
 
 SCHEMA = json.loads((Path(__file__).parent / "schemas" / "statuspage-v2.json").read_text())
 SAMPLES = ROOT.parent / "shared" / "statuspage-samples"  # shared/ sits beside the checkout, in CI too
@@ -51,7 +51,7 @@ def errors(definition: str, doc) -> list[str]:
 
 
 def api_files(root: Path, now: datetime) -> dict[str, object]:
-    content, problems = load(root, now)
+    content, problems = load_at(root, now)
     assert not problems.errors, [p.format_text() for p in problems.errors]
     return {path: json.loads(data) for path, data in render_api(snapshot(content, now), root).items()}
 
@@ -129,7 +129,7 @@ def test_field_order_matches_statuspage(built_demo):
 
 
 def test_demo_at_fixed_now():
-    content, _ = load(ROOT, FIXED_NOW)
+    content, _ = load_at(ROOT, FIXED_NOW)
     snap = snapshot(content, FIXED_NOW)
     files = {p: json.loads(d) for p, d in render_api(snap, ROOT).items()}
     summary = files["api/v2/summary.json"]
@@ -307,7 +307,7 @@ def test_empty_site_has_every_key_and_no_clock(tmp_path):
     web = next(c for c in summary["components"] if c["name"] == "Web app")
     assert web["description"] is None and web["start_date"] is None
     # Same content, a later now with nothing new: byte-identical output.
-    content, _ = load(root, NOW)
+    content, _ = load_at(root, NOW)
     first = render_api(snapshot(content, NOW), root)
     assert render_api(snapshot(content, NOW + timedelta(days=3)), root) == first
 

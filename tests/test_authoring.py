@@ -11,11 +11,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from generator.authoring import AuthoringError, find_site, first_update_offset, free_stamp, insert_update, strip_comments
+from generator.authoring import AuthoringError, find_site, free_stamp, insert_update, strip_comments
+from generator.headings import first_heading_offset
 from generator.cli import main
 from generator.content import load
 from tests.conftest import ROOT
-from tests.scratch import write_site
+from tests.scratch import load_at, write_site
 
 UTC = timezone.utc
 AT = datetime(2026, 11, 26, 14, 2, tzinfo=UTC)
@@ -68,7 +69,7 @@ def test_a_file_without_updates_gets_its_first_at_the_end(text, expected):
 
 def test_headings_in_code_fences_and_front_matter_are_not_updates():
     text = "---\ntitle: T\n# ## not a heading\n---\n```\n## 2026-01-01 00:00 UTC — Resolved\n```\n\n## 2026-11-26 13:00 UTC — Identified\nX\n"
-    assert text[first_update_offset(text):].startswith("## 2026-11-26 13:00 UTC — Identified")
+    assert text[first_heading_offset(text):].startswith("## 2026-11-26 13:00 UTC — Identified")
 
 
 def test_crlf_files_stay_crlf_and_keep_their_bom():
@@ -98,7 +99,7 @@ def test_update_round_trip_only_adds_the_new_lines(site):
     at = before.index(b"## 2026-11-26 10:15 UTC")
     assert after == before[:at] + block + before[at:]
     assert "".join(added_lines(before.decode(), after.decode())).count("\n") == 5
-    content, problems = load(site, datetime(2026, 11, 26, 12, tzinfo=UTC))
+    content, problems = load_at(site, datetime(2026, 11, 26, 12, tzinfo=UTC))
     assert problems.errors == [] and problems.warnings == []
     latest = content.incident(INCIDENT).updates[0]
     assert (latest.status, latest.at, latest.body) == ("monitoring", datetime(2026, 11, 26, 11, 30, tzinfo=UTC),
@@ -110,7 +111,7 @@ def test_resolve_and_at_in_the_site_zone(site):
     result = run("resolve", "delayed-email-reminders", "All reminders delivered.", "--at", "2026-11-26 12:45",
                  "--site", str(site))
     assert result.exit_code == 0, result.output
-    content, problems = load(site, datetime(2026, 11, 26, 12, tzinfo=UTC))
+    content, problems = load_at(site, datetime(2026, 11, 26, 12, tzinfo=UTC))
     assert not problems.errors
     incident = content.incident(INCIDENT)
     assert incident.updates[0].status == "resolved"
@@ -276,7 +277,7 @@ def test_several_updates_in_one_minute_are_all_posted(site):
     text = path.read_text()
     assert text.index("## 2026-11-26 12:00:37 UTC — Monitoring") < text.index("## 2026-11-26 12:00:20 UTC — Update") \
         < text.index("## 2026-11-26 12:00 UTC — Identified") < text.index("## 2026-11-26 10:15 UTC")  # newest first
-    content, problems = load(site, datetime(2026, 11, 26, 12, 1, tzinfo=UTC))
+    content, problems = load_at(site, datetime(2026, 11, 26, 12, 1, tzinfo=UTC))
     assert problems.errors == [] and problems.warnings == []
     assert [u.status for u in content.incident(INCIDENT).updates[:3]] == ["monitoring", "update", "identified"]
 

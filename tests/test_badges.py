@@ -12,7 +12,7 @@ from generator.content import load
 from generator.model import COMPONENT_STATUS_LABELS
 from generator.status import snapshot
 from tests.conftest import FIXED_NOW, ROOT
-from tests.scratch import write_site
+from tests.scratch import load_at, write_site
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -38,7 +38,7 @@ def read(data: bytes):
 
 
 def test_demo_badges(built_demo):
-    content, _ = load(ROOT, FIXED_NOW)
+    content, _ = load_at(ROOT, FIXED_NOW)
     snap = snapshot(content, FIXED_NOW)
     title, texts, _ = read((built_demo / "badge.svg").read_bytes())
     assert texts[0] == "status" and title == f"status: {texts[1]}"

@@ -11,13 +11,13 @@ from generator.calendar import render_calendar
 from generator.content import load
 from generator.status import snapshot
 from tests.conftest import FIXED_NOW, ROOT
-from tests.scratch import write_site
+from tests.scratch import load_at, write_site
 
 UTC = timezone.utc
 
 
 def ics_of(root, now) -> bytes:
-    content, problems = load(root, now)
+    content, problems = load_at(root, now)
     assert not problems.errors, [p.format_text() for p in problems.errors]
     return render_calendar(snapshot(content, now), root)["maintenance.ics"]
 
@@ -32,7 +32,7 @@ def test_demo_calendar(built_demo):
     raw = (built_demo / "maintenance.ics").read_bytes()
     lines = raw.split(b"\r\n")
     assert lines[-1] == b"" and all(len(line) <= 75 for line in lines)  # CRLF, folded (RFC 5545 3.1)
-    content, _ = load(ROOT, FIXED_NOW)
+    content, _ = load_at(ROOT, FIXED_NOW)
     snap = snapshot(content, FIXED_NOW)
     found = events(raw)
     upcoming = snap.upcoming_maintenances

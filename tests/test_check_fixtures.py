@@ -159,7 +159,7 @@ def test_parsing_on_every_core_finds_the_same_problems(tmp_path, monkeypatch):
 
 def test_headings_found_in_one_pass_match_the_line_by_line_scan():
     """Bodies without code fences are searched in one pass; a fence switches to the careful scan."""
-    from generator.content import heading_lines
+    from generator.headings import heading_lines
 
     fenced_tail = "\n\n```\n## 2026-01-01 00:00 UTC — Resolved\n```\n"
     bodies = [path.read_text(encoding="utf-8").split("\n---\n", 1)[1]

@@ -15,7 +15,7 @@ from generator.feeds import render_feeds
 from generator.model import STATUS_LABELS
 from generator.status import snapshot
 from tests.conftest import FIXED_NOW, ROOT
-from tests.scratch import resolved_incidents, write_site
+from tests.scratch import load_at, resolved_incidents, write_site
 
 RFC822 = re.compile(r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}$")
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
@@ -26,7 +26,7 @@ def parsed_time(struct) -> datetime:
 
 
 def feeds_of(root, now) -> dict[str, bytes]:
-    content, problems = load(root, now)
+    content, problems = load_at(root, now)
     assert not problems.errors, [p.format_text() for p in problems.errors]
     return render_feeds(snapshot(content, now), root)
 
@@ -39,7 +39,7 @@ def parse(data: bytes):
 
 @pytest.mark.parametrize("name", ["history.rss", "history.atom"])
 def test_demo_site_feed(built_demo, name):
-    content, _ = load(ROOT, FIXED_NOW)
+    content, _ = load_at(ROOT, FIXED_NOW)
     snap = snapshot(content, FIXED_NOW)
     raw = (built_demo / name).read_bytes()
     feed = parse(raw)
@@ -78,7 +78,7 @@ def test_demo_has_an_entry_for_the_announced_maintenance(built_demo):
 
 
 def test_component_feeds(built_demo):
-    content, _ = load(ROOT, FIXED_NOW)
+    content, _ = load_at(ROOT, FIXED_NOW)
     snap = snapshot(content, FIXED_NOW)
     for component in content.catalog.components:
         for ext in ("rss", "atom"):

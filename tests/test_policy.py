@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from generator.cli import main
 from generator.content import load
+from tests.scratch import load_at
 from generator.policy import clashes, human_duration
 from generator.settings import DEFAULT_AVOID, parse_avoid
 
@@ -109,7 +110,7 @@ def maintenance(start: str, end: str, *updates: str, extra: str = "") -> str:
 
 
 def problems_at(root: Path, now: datetime) -> list[str]:
-    _content, problems = load(root, now)
+    _content, problems = load_at(root, now)
     assert not problems.errors, problems.errors
     return [p.format_text() for p in problems.sorted()]
 
@@ -210,7 +211,7 @@ def test_custom_policy_settings(tmp_path):
 ])
 def test_policy_settings_errors_name_the_line(tmp_path, policy, expected):
     root = make_site(tmp_path, {}, policy=policy)
-    _content, problems = load(root, utc(2026, 11, 26, 12))
+    _content, problems = load_at(root, utc(2026, 11, 26, 12))
     assert [p.format_text() for p in problems.errors] == [expected]
 
 
@@ -227,7 +228,7 @@ def test_strict_check_fails_on_policy_warnings(tmp_path):
 def test_demo_content_keeps_the_policy():
     from tests.conftest import FIXED_NOW, ROOT
 
-    _content, problems = load(ROOT, FIXED_NOW)
+    _content, problems = load_at(ROOT, FIXED_NOW)
     assert [p for p in problems.items if "maintenance" in p.message and "policy" in p.message] == []
 
 
@@ -277,7 +278,7 @@ def test_stale_after_is_configurable_and_can_be_off(tmp_path):
 ])
 def test_stale_after_errors(tmp_path, policy, expected):
     root = make_site(tmp_path, {}, policy=policy)
-    _content, problems = load(root, utc(2026, 11, 26, 12))
+    _content, problems = load_at(root, utc(2026, 11, 26, 12))
     assert [p.format_text() for p in problems.errors] == [expected]
 
 
@@ -302,11 +303,12 @@ def test_a_maintenance_past_its_window_needs_a_closing_update(tmp_path, updates,
 
 
 def test_staleness_is_a_decision_and_check_shows_it(tmp_path):
-    from generator.policy import decisions
+    from generator.review import decisions
+    from generator.status import snapshot
 
     root = make_site(tmp_path, {"i": incident("2026-11-26 10:15 UTC — Monitoring")})
     content, _ = load(root)
-    (found,) = decisions(content, utc(2026, 11, 28, 10, 15)).items
+    (found,) = decisions(snapshot(content, utc(2026, 11, 28, 10, 15))).items
     assert "open with no update for 48h" in found.message
     result = CliRunner().invoke(main, ["check", str(root), "--now", "2026-11-28 10:15 UTC", "--format", "github"])
     assert result.exit_code == 0

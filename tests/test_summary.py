@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from generator.authoring import open_event, post_update
 from generator.cli import main
 from generator.content import load
+from tests.scratch import load_at
 from generator.problems import Problems
 from generator.summary import diff, md, summarize
 from tests.conftest import FIXED_NOW, ROOT
@@ -70,7 +71,7 @@ def test_diff_of_two_content_states(repo):
 
 
 def test_no_change_says_so():
-    content, problems = load(ROOT, FIXED_NOW)
+    content, problems = load_at(ROOT, FIXED_NOW)
     assert diff(content, content, FIXED_NOW).empty
     text = summarize(content, content, FIXED_NOW, problems, "HEAD")
     assert "No visible change to the public page." in text and "✅ no problems" in text
@@ -233,5 +234,5 @@ def test_stale_incidents_need_a_reviewers_decision(repo):
 
 
 def test_no_decision_section_without_policy_warnings():
-    content, problems = load(ROOT, FIXED_NOW)
+    content, problems = load_at(ROOT, FIXED_NOW)
     assert "Needs a reviewer's decision" not in summarize(content, content, FIXED_NOW, problems, "HEAD")

@@ -25,7 +25,7 @@ from generator.problems import Problem, Problems, format_problems
 from generator.publish import Event
 from generator.summary import code, md, summarize
 from generator.terminal import is_printable, lines, printable
-from tests.scratch import write_site
+from tests.scratch import load_at, write_site
 
 NOW = "2026-11-26 12:00 UTC"
 FIXED_NOW = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
@@ -272,11 +272,11 @@ def incident(title: str, component: str = "api") -> str:
 def test_summary_escapes_every_content_string(tmp_path):
     components = "- id: api\n  name: \"<b>API</b> | @everyone [x](javascript:y)\"\n"
     site = write_site(tmp_path / "site", {k: incident(v) for k, v in HOSTILE_TITLES.items()}, components=components)
-    content, problems = load(site, FIXED_NOW)
+    content, problems = load_at(site, FIXED_NOW)
     assert content is not None and not problems.errors, [p.format_text() for p in problems.errors]
     problems.error("content/incidents/x`<b>y.md", 1, 1, "title \x1b[31m<script>alert(1)</script> @org/team")
     empty = write_site(tmp_path / "before", {}, components=components)
-    before, _ = load(empty, FIXED_NOW)
+    before, _ = load_at(empty, FIXED_NOW)
     text = summarize(before, content, FIXED_NOW, problems, "origin/main`\n# x", None)
 
     assert "\\*\\*Boom" not in text
