@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from generator import __version__
+from generator.publish.model import DEFAULT_MAX_DELETES
 from generator.terminal import lines
 from generator.timestamps import UTC, TimestampError, parse_now
 
@@ -49,12 +50,16 @@ class Main(click.Group):
 
     def invoke(self, ctx):
         from generator.errors import StatusgenError, describe_os_error
+        from generator.problems import ContentError
 
         try:
             return super().invoke(ctx)
         except click.ClickException as exc:  # its message may quote content: a title, a file name
             exc.message = lines(exc.message)
             raise
+        except ContentError as exc:  # every problem on a line of its own, as `check` prints them
+            click.echo(lines(exc.message), err=True)
+            ctx.exit(exc.exit_code)
         except StatusgenError as exc:
             error = click.ClickException(lines(exc.message))
             error.exit_code = exc.exit_code
@@ -452,7 +457,7 @@ def serve(site, now, port):
     from generator.serve import serve as serve_site
 
     read_clock(now)  # reject a bad --now before serving
-    serve_site(site, lambda: read_clock(now), port, echo=echo)
+    serve_site(site, lambda: read_clock(now), echo, port)
 
 
 @main.command()
@@ -504,7 +509,7 @@ def _deploy_targets(site: Path):
 @click.option("--target", "names", multiple=True, metavar="NAME", help="Deploy only this target from site.yaml. Repeatable.")
 @click.option("--dry-run", is_flag=True, help="Print the plan (upload, header update, delete, unchanged); change nothing.")
 @click.option("--no-delete", is_flag=True, help="Leave stale objects in the bucket.")
-@click.option("--max-deletes", type=click.IntRange(min=0), default=100, show_default=True,
+@click.option("--max-deletes", type=click.IntRange(min=0), default=DEFAULT_MAX_DELETES, show_default=True,
               help="Delete nothing when more stale objects than this are found.")
 @click.option("--from", "from_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Ship this existing build instead of checking and building SITE.")
@@ -521,8 +526,9 @@ def deploy(site, names, dry_run, no_delete, max_deletes, from_dir, setup, verify
       statusgen deploy --dry-run
       statusgen deploy --target primary --from output/
     """
-    from generator.publish import Options, echo_events, select_targets
-    from generator.publish import deploy as publish
+    from generator.publish.deploy import deploy as publish
+    from generator.publish.model import Options
+    from generator.publish.plan import select_targets
 
     targets = select_targets(_deploy_targets(site), names)
     if from_dir is None:
@@ -531,7 +537,24 @@ def deploy(site, names, dry_run, no_delete, max_deletes, from_dir, setup, verify
         from_dir = build_site(site, read_clock(now), cache=site / CACHE_FILE).out
     folder = from_dir
     options = Options(dry_run=dry_run, delete=not no_delete, max_deletes=max_deletes, setup=setup, verify=verify)
-    echo_events(_printable_events(publish(folder, targets, options)), tty=sys.stderr.isatty())
+    _echo_events(_printable_events(publish(folder, targets, options)), tty=sys.stderr.isatty())
+
+
+def _echo_events(events, tty: bool = False) -> None:
+    """Print a deploy's events (progress only on a terminal); fail naming every failed target."""
+    failed = []
+    for event in events:
+        if event.kind == "progress":
+            if tty:
+                click.echo(f"\r\033[K{event.target}: {event.done}/{event.total}", nl=False, err=True)
+            continue
+        if tty:
+            click.echo("\r\033[K", nl=False, err=True)
+        click.echo(event.text, err=not event.ok)
+        if event.kind == "result" and not event.ok:
+            failed.append(event.target)
+    if failed:
+        raise click.ClickException(f"deploy failed for {len(failed)} target(s): {', '.join(failed)}")
 
 
 def _printable_events(events):
@@ -541,6 +564,3 @@ def _printable_events(events):
     for event in events:
         yield replace(event, target=lines(event.target), text=lines(event.text))
 
-
-if __name__ == "__main__":  # pragma: no cover
-    main()

@@ -7,7 +7,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
-import click
+from generator.errors import StatusgenError
 
 from generator.terminal import printable
 
@@ -91,17 +91,12 @@ class Problems:
         return bool(self.errors) or (strict and bool(self.warnings))
 
 
-class ContentError(click.ClickException):
-    """Content that cannot be built: carries every problem found."""
-
-    exit_code = 1
+class ContentError(StatusgenError):
+    """Content that cannot be built: carries every problem found, one per line."""
 
     def __init__(self, problems: Problems):
         self.problems = problems
         super().__init__(format_problems(problems.sorted(), "text"))
-
-    def show(self, file=None) -> None:  # noqa: D401 - click API
-        click.echo(self.message, err=True)
 
 
 def format_problems(problems: list[Problem], fmt: str = "text") -> str:

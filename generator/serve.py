@@ -15,7 +15,6 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 
-import click
 
 from generator.build import CACHE_FILE, build
 from generator.errors import StatusgenError, describe_os_error
@@ -63,7 +62,7 @@ def rebuild(root: Path, now: datetime, out: Path) -> str:
     """Build once; a message saying what happened. Content errors are reported, not raised."""
     try:
         result = build(root, now, out, cache=root / CACHE_FILE)
-    except (StatusgenError, click.ClickException) as exc:  # content errors; a theme error names the template and line
+    except StatusgenError as exc:  # content errors; a theme error names the template and line
         message = exc.message
     except OSError as exc:
         message = describe_os_error(exc)
@@ -88,8 +87,8 @@ def changes(root: Path, stop: threading.Event | None = None) -> Iterator[set]:
 def serve(
     root: Path,
     clock: Callable[[], datetime],
+    echo: Callable[[str], None],
     port: int = 8000,
-    echo: Callable[[str], None] = click.echo,
     stop: threading.Event | None = None,
     ready: Callable[[str], None] | None = None,
 ) -> None:

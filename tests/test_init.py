@@ -160,7 +160,7 @@ class GuideShell:
         monkeypatch.setattr("generator.serve.serve", self._serve)
         monkeypatch.setattr(time, "sleep", lambda seconds: None)  # next-change --wait
 
-    def _serve(self, site, clock, port, **_echo):
+    def _serve(self, site, clock, _echo, port):
         from generator.build import build
 
         self.served.append(port)

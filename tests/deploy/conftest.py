@@ -23,7 +23,7 @@ import pytest
 from botocore.config import Config
 
 from generator.model import DeployTarget
-from generator import publish
+from generator.publish import bucket, deploy as publishing, model as publish_model
 
 KEY_ID, SECRET = "AKIDSTATUSGENTEST", "statusgen-test-secret-key"
 import sys  # noqa: E402
@@ -313,10 +313,10 @@ class Counter:
 
 
 def counting(counter: Counter, ca_file: str | None = None):
-    """A `clients` factory for publish.deploy that counts (and can kill) requests."""
+    """A `clients` factory for publishing.deploy that counts (and can kill) requests."""
 
     def make(target, options):
-        s3, cloudfront = publish.make_clients(target, options)
+        s3, cloudfront = bucket.make_clients(target, options)
         s3.meta.events.register("before-send.s3.*", counter.hook)
         return s3, cloudfront
 
@@ -371,7 +371,7 @@ def check_n_changed_files_are_n_puts(endpoint: str, tmp_path: Path, changed_pref
         t = target(bucket, proxy.url, prefix="status")
 
         def deploy_all():
-            return [e for e in publish.deploy(folder, [t], publish.Options()) if e.kind == "result"]
+            return [e for e in publishing.deploy(folder, [t], publish_model.Options()) if e.kind == "result"]
 
         deploy_all()
         assert proxy.take()["PUT"] == len(files) + 1

@@ -8,7 +8,8 @@ from hashlib import md5 as _md5
 import boto3
 import pytest
 
-from generator.publish import Options, deploy
+from generator.publish.deploy import deploy
+from generator.publish.model import Options
 from tests.deploy.conftest import (
     check_n_changed_files_are_n_puts,
     Counter, FaultProxy, assert_bucket_equals_build, bucket_state, client, counting, new_bucket, synthetic_site, target,
@@ -381,7 +382,8 @@ def test_setup_applies_cors_and_never_touches_acls(moto_url, tmp_path):
 
 @pytest.mark.parametrize("lean", [True, False])
 def test_listing_in_parallel_ranges_sees_every_key(moto_url, lean):
-    from generator.publish import Options, lean_client, list_remote, make_clients
+    from generator.publish.bucket import lean_client, list_remote, make_clients
+    from generator.publish.model import Options
 
     bucket = new_bucket(moto_url)
     s3 = client(moto_url)

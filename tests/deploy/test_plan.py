@@ -7,10 +7,13 @@ from pathlib import Path
 import pytest
 
 from generator import mediatypes
-from generator.publish import (
-    HEADERS, UPLOAD, Listed, LocalFile, Manifest, Remote, cors_rules, invalidation_batches, invalidation_paths,
-    is_md5, manifest_after, manifest_ahead, manifest_json, parse_manifest, plan, remote_from_head, resolve, scan,
+from generator.publish.bucket import remote_from_head
+from generator.publish.model import HEADERS, UPLOAD, Listed, LocalFile, Manifest, Remote
+from generator.publish.plan import (
+    cors_rules, invalidation_batches, invalidation_paths, is_md5, manifest_after, manifest_ahead, manifest_json,
+    parse_manifest, plan, resolve,
 )
+from generator.publish.tree import hash_files, walk
 
 SHORT = mediatypes.DEFAULT_CACHE_CONTROL
 RULES = mediatypes.rules_fingerprint()
@@ -260,14 +263,14 @@ def test_scan_hashes_every_file_and_skips_our_bookkeeping(tmp_path):
     (tmp_path / "a" / "index.html").write_text("hi")
     (tmp_path / ".statusgen").mkdir()
     (tmp_path / ".statusgen" / "manifest.json").write_text("{}")
-    found = scan(tmp_path)
+    found = hash_files(walk(tmp_path))
     assert list(found) == ["a/index.html"]
     assert found["a/index.html"].md5 == "49f68a5c8493ec2c0bf489821c21fc3b"
     assert found["a/index.html"].content_type == "text/html; charset=utf-8"
 
 
 def test_list_ranges_cover_the_whole_key_space():
-    from generator.publish import list_ranges
+    from generator.publish.bucket import list_ranges
 
     assert list_ranges("p/", []) == [(None, None)]
     assert list_ranges("p/", ["a", "b", "c", "d", "e"], page=2) == [(None, "p/c"), ("p/c", "p/e"), ("p/e", None)]

@@ -9,7 +9,8 @@ import textwrap
 
 import pytest
 
-from generator.publish import Options, deploy
+from generator.publish.deploy import deploy
+from generator.publish.model import Options
 from tests.deploy.conftest import (
     check_n_changed_files_are_n_puts,
     KEY_ID, Counter, FaultProxy, assert_bucket_equals_build, bucket_state, client, counting, new_bucket,
@@ -80,7 +81,9 @@ def test_killed_midway_in_a_subprocess_then_rerun_converges(seaweed, tmp_path):
     script = textwrap.dedent(f"""
         import os, signal, sys
         from generator.model import DeployTarget
-        from generator.publish import Options, deploy, make_clients
+        from generator.publish.bucket import make_clients
+        from generator.publish.deploy import deploy
+        from generator.publish.model import Options
         puts = 0
         def clients(target, options):
             s3, cf = make_clients(target, options)

@@ -22,7 +22,7 @@ from click.testing import CliRunner
 from generator.cli import _printable_events, main
 from generator.content import load
 from generator.problems import Problem, Problems, format_problems
-from generator.publish import Event
+from generator.publish.model import Event
 from generator.summary import code, md, summarize
 from generator.terminal import is_printable, lines, printable
 from tests.scratch import load_at, write_site
