@@ -36,7 +36,7 @@ test: $(BIN)/statusgen node_modules/.package-lock.json
 	$(BIN)/pytest
 
 golden: $(BIN)/statusgen
-	STATUSGEN_UPDATE_GOLDEN=1 $(BIN)/pytest -q tests/test_golden.py
+	STATUSGEN_UPDATE_GOLDEN=1 $(BIN)/pytest -q -rs tests/test_golden.py
 
 screenshots: $(BIN)/statusgen
 	$(BIN)/python tools/screenshots.py --out docs/screenshots

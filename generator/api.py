@@ -303,10 +303,3 @@ def event_documents(snap: Snapshot, root: Path) -> Callable[[str], dict[str, byt
     return lambda iid: {paths.incident_json(iid): dump(objects.incident(snap.events[iid]))}
 
 
-def render_api(snap: Snapshot, root: Path) -> dict[str, bytes]:
-    """`api/v2/*.json`, plus `incidents/<id>.json` beside each incident page."""
-    document = event_documents(snap, root)
-    files = render_endpoints(snap, root)
-    for iid in snap.events:
-        files.update(document(iid))
-    return files

@@ -463,14 +463,22 @@ def _remove_stale_staging(out: Path) -> None:
                 pass
 
 
-def write_tree(out: Path, files: dict[str, bytes]) -> None:
-    """Make `out` hold exactly `files`: a new folder appears whole, an existing one is updated in place."""
-    output = open_output(out)
-    try:
-        output.finish(output.take(files))
-    except BaseException:
-        output.discard()
-        raise
+class Memory(Output):
+    """An output that keeps the files: the whole site as `{relative path: bytes}`."""
+
+    def __init__(self):
+        self.files: dict[str, bytes] = {}
+
+    def take(self, files: dict[str, bytes]) -> Taken:
+        self.files.update(files)
+        return {rel: len(data) for rel, data in files.items()}
+
+
+def render_site(snap: Snapshot, root: Path) -> dict[str, bytes]:
+    """Every file the build writes for `snap`, by the same producers, kept in memory."""
+    memory = Memory()
+    taken, _ = render_into(memory, snap, Path(root))
+    return {rel: memory.files[rel] for rel in taken}
 
 
 def write_file(path: str | Path, data: bytes) -> None:

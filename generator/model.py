@@ -234,4 +234,8 @@ class Content:
     incidents: tuple[Incident, ...]  # newest first by start
 
     def incident(self, iid: str) -> Incident | None:
-        return next((i for i in self.incidents if i.id == iid), None)
+        return self._by_id.get(iid)
+
+    @cached_property
+    def _by_id(self) -> dict[str, Incident]:
+        return {i.id: i for i in self.incidents}

@@ -664,8 +664,3 @@ def event_pages(snap: Snapshot, root: Path) -> Callable[[str], dict[str, bytes]]
     renderer = Renderer(snap, Path(root))
     return lambda iid: dict([renderer.incident_page(iid)])
 
-
-def render_site(snap: Snapshot, root: Path) -> dict[str, bytes]:
-    """Every page and static asset of the site, as `{relative path: bytes}`."""
-    renderer = Renderer(snap, Path(root))
-    return {**renderer.pages(), **dict(renderer.incident_page(i) for i in snap.events)}

@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
-from generator.timestamps import EPOCH
-from generator.api import component_id, incident_id, render_api, short_id, stamp
+from generator.api import component_id, incident_id, short_id, stamp
+from generator.build import render_site
 from generator.content import load
 from generator.status import snapshot
+from generator.timestamps import EPOCH
 from tests.conftest import FIXED_NOW, ROOT
 from tests.scratch import load_at, resolved_incidents, write_site
 
@@ -42,6 +43,11 @@ UPDATE_KEYS = ["id", "status", "body", "incident_id", "created_at", "updated_at"
                "affected_components", "deliver_notifications", "custom_tweet", "tweet_id"]
 
 
+def json_files(snap, root):
+    """The JSON the build writes: `api/v2/*.json` and `incidents/<id>.json` beside each page."""
+    return {path: data for path, data in render_site(snap, root).items() if path.endswith(".json")}
+
+
 def validator(definition: str) -> Draft202012Validator:
     return Draft202012Validator({"$ref": f"#/$defs/{definition}", "$defs": SCHEMA["$defs"]})
 
@@ -53,7 +59,7 @@ def errors(definition: str, doc) -> list[str]:
 def api_files(root: Path, now: datetime) -> dict[str, object]:
     content, problems = load_at(root, now)
     assert not problems.errors, [p.format_text() for p in problems.errors]
-    return {path: json.loads(data) for path, data in render_api(snapshot(content, now), root).items()}
+    return {path: json.loads(data) for path, data in json_files(snapshot(content, now), root).items()}
 
 
 def test_schema_is_a_valid_schema():
@@ -131,7 +137,7 @@ def test_field_order_matches_statuspage(built_demo):
 def test_demo_at_fixed_now():
     content, _ = load_at(ROOT, FIXED_NOW)
     snap = snapshot(content, FIXED_NOW)
-    files = {p: json.loads(d) for p, d in render_api(snap, ROOT).items()}
+    files = {p: json.loads(d) for p, d in json_files(snap, ROOT).items()}
     summary = files["api/v2/summary.json"]
     assert summary["page"]["updated_at"] == stamp(snap.updated_at, content.site)
     assert summary["page"]["url"] == content.site.url.rstrip("/")
@@ -308,8 +314,8 @@ def test_empty_site_has_every_key_and_no_clock(tmp_path):
     assert web["description"] is None and web["start_date"] is None
     # Same content, a later now with nothing new: byte-identical output.
     content, _ = load_at(root, NOW)
-    first = render_api(snapshot(content, NOW), root)
-    assert render_api(snapshot(content, NOW + timedelta(days=3)), root) == first
+    first = json_files(snapshot(content, NOW), root)
+    assert json_files(snapshot(content, NOW + timedelta(days=3)), root) == first
 
 
 def test_recent_lists_keep_fifty(tmp_path):

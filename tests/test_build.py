@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from generator.build import write_tree
+from generator.build import open_output
+
+
+def write_tree(out, files):
+    """Hand `files` to the output the build would pick for `out`, and finish it."""
+    output = open_output(out)
+    output.finish(output.take(files))
 
 
 def tree(folder: Path) -> dict[str, bytes]:
@@ -156,3 +162,18 @@ def test_a_failed_rebuild_leaves_the_existing_site_as_it_was(tmp_path, monkeypat
         build_module.build(ROOT, FIXED_NOW, out)
     assert tree(out) == before
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
+
+
+def test_every_producer_of_the_build_writes_its_files(built_demo):
+    """Named here, not read from the build's producer lists: dropping a producer from the build fails this."""
+    expected = [
+        "index.html", "404.html", "history/index.html", "components/api/index.html",  # render.render_pages
+        "incidents/2026-11-19-asana-sync-failing/index.html",  # render.event_pages
+        "history.rss", "history.atom", "components/api/history.atom",  # feeds
+        "maintenance.ics",  # calendar
+        "api/v2/summary.json", "api/v2/incidents/unresolved.json",  # api.render_endpoints
+        "incidents/2026-11-19-asana-sync-failing.json",  # api.event_documents
+        "badge.svg", "components/api/badge.svg", "embed.js",  # badges
+        "offline.html",  # offline
+    ]
+    assert [path for path in expected if not (built_demo / path).is_file()] == []

@@ -12,7 +12,8 @@ import html5lib
 import pytest
 
 from generator.build import build
-from generator.render import ThemeError, render_site
+from generator.build import render_site
+from generator.render import ThemeError
 from generator.status import snapshot
 from generator.content import load
 from tests.conftest import FIXED_NOW, ROOT
