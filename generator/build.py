@@ -54,6 +54,7 @@ class BuildResult:
 
 def site_producers() -> list[Callable[[Snapshot, Path], dict[str, bytes]]]:
     """The functions that turn a snapshot into the site-wide files, `{relative path: bytes}`."""
+    # Imported here, in the job that runs them: feedgen and icalendar load in a worker while this process writes.
     from generator import api, badges, calendar, feeds, offline, render
 
     return [render.render_pages, feeds.render_feeds, calendar.render_calendar, api.render_endpoints,

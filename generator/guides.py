@@ -11,6 +11,7 @@ from pathlib import Path
 
 import generator
 from generator.errors import StatusgenError
+from generator.problems import did_you_mean
 
 DOCS_URL = "https://github.com/statusgen/statusgen/tree/main/docs"  # the same as pyproject's Documentation
 
@@ -35,8 +36,6 @@ def guide(topic: str) -> str:
     """The Markdown of one guide."""
     known = topics()
     if topic not in known:
-        from generator.problems import did_you_mean
-
         raise StatusgenError(f'no guide "{topic}"{did_you_mean(topic, known)}; the guides are: {", ".join(known)}')
     return (docs_dir() / f"{topic}.md").read_text(encoding="utf-8")
 

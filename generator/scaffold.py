@@ -18,6 +18,8 @@ from pathlib import Path
 
 from generator import __version__
 from generator.errors import StatusgenError
+from generator.lock import RUNNER_PYTHON, LockError
+from generator.lock import lock as write_lock
 from generator.timestamps import heading_stamp
 
 FILES = Path(__file__).resolve().parent / "scaffold_files"
@@ -35,8 +37,6 @@ class InitError(StatusgenError):
 def workflows(install: str = SCAFFOLD_INSTALL, lockfile: str = SCAFFOLD_LOCKFILE) -> dict[str, str]:
     """The workflow files, `{name: text}`, with `install` as the step that installs statusgen
     and `lockfile` as the file the pip cache is keyed on."""
-    from generator.lock import RUNNER_PYTHON
-
     return {name: (FILES / "workflows" / name).read_text(encoding="utf-8")
             .replace("@INSTALL@", install).replace("@LOCKFILE@", lockfile).replace("@PYTHON@", RUNNER_PYTHON)
             for name in WORKFLOWS}
@@ -147,8 +147,6 @@ def init(target: Path, now: datetime, requirement: str | None = None, lock: bool
     if not lock:
         done.lock_error = "not attempted (--no-lock)"
         return done
-    from generator.lock import LockError, lock as write_lock
-
     try:
         write_lock(target)
         done.locked = True
