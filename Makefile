@@ -1,6 +1,6 @@
 # Two commands do all the set-up on a fresh machine:
 #   make demo   build the demo site and serve it on http://127.0.0.1:8000/
-#   make test   run the whole test suite (installs chromium, node and java with apt-get when they are missing
+#   make test   check the import contracts (lint-imports), then run the whole test suite (installs chromium, node and java with apt-get when they are missing
 #               and we are root, then the test tools of package-lock.json with npm ci)
 #   make screenshots   the demo at 360, 768 and 1440 px, light and dark, into docs/screenshots/
 PYTHON ?= python3
@@ -33,6 +33,7 @@ test: $(BIN)/statusgen node_modules/.package-lock.json
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 	@command -v java >/dev/null 2>&1 || [ "$$(id -u)" != 0 ] || \
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null; }
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/pytest
 
 golden: $(BIN)/statusgen
