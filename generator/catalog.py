@@ -18,11 +18,7 @@ GROUP_KEYS = ("group", "id", "description", "components")
 def _component(item: YMap, rel: str, problems: Problems, seen: dict, group_id: str | None, position: int) -> Component | None:
     check_keys(item, COMPONENT_KEYS, "component", rel, problems)
     cid = _slug(item, "id", rel, problems, seen)
-    name = text_field(item, "name", rel, problems, MAX_NAME, one_line=True)
-    if name is None:
-        if "name" not in item or item["name"] is None or isinstance(item["name"], str):
-            problems.error(rel, *(item.value_at("name") if "name" in item else item.pos), f'component "{cid or "?"}" needs a name')
-        name = cid or "?"
+    name = _name(item, "name", rel, problems, f'component "{cid or "?"}" needs a name', cid)
     description = text_field(item, "description", rel, problems, MAX_DESCRIPTION)
     since = None
     if item.get("since") is not None:
@@ -37,6 +33,16 @@ def _component(item: YMap, rel: str, problems: Problems, seen: dict, group_id: s
     if not cid:
         return None
     return Component(cid, name, description, since, only, group_id, position)
+
+
+def _name(item: YMap, key: str, rel: str, problems: Problems, missing: str, ident: str | None) -> str:
+    """The entry's display name under `key`; its id (or "?") stands in after an error."""
+    name = text_field(item, key, rel, problems, MAX_NAME, one_line=True)
+    if name is None:
+        if key not in item or item[key] is None or isinstance(item[key], str):  # else text_field said why
+            problems.error(rel, *(item.value_at(key) if key in item else item.pos), missing)
+        name = ident or "?"
+    return name
 
 
 def _slug(item: YMap, key: str, rel: str, problems: Problems, seen: dict) -> str | None:
@@ -78,11 +84,7 @@ def parse_catalog(data, rel: str, problems: Problems) -> Catalog:
             continue
         check_keys(item, GROUP_KEYS, "group", rel, problems)
         gid = _slug(item, "id", rel, problems, seen)
-        name = text_field(item, "group", rel, problems, MAX_NAME, one_line=True)
-        if name is None:
-            if "group" not in item or item["group"] is None or isinstance(item["group"], str):
-                problems.error(rel, *(item.value_at("group") if "group" in item else item.pos), f'group "{gid or "?"}" needs a name in "group:"')
-            name = gid or "?"
+        name = _name(item, "group", rel, problems, f'group "{gid or "?"}" needs a name in "group:"', gid)
         members = item.get("components")
         children = []
         if not isinstance(members, YList) or not members:
