@@ -21,7 +21,7 @@ $(BIN)/statusgen: pyproject.toml
 demo: $(BIN)/statusgen
 	$(BIN)/statusgen serve . --port $(PORT)
 
-# axe-core and the Nu Html Checker (vnu-jar), pinned in package-lock.json; npm ci again when it changes.
+# axe-core, the Nu Html Checker (vnu-jar) and Lighthouse, pinned in package-lock.json; npm ci again when it changes.
 node_modules/.package-lock.json: package.json package-lock.json
 	@command -v npm >/dev/null 2>&1 || [ "$$(id -u)" != 0 ] || \
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; }

@@ -89,9 +89,10 @@ def browser():
 
 @pytest.fixture(scope="session")
 def node_tools() -> Path:
-    """node_modules/ with axe-core and vnu-jar, as `make test` installs them (npm ci). Fails under CI without them."""
+    """node_modules/ with axe-core, vnu-jar and lighthouse, as `make test` installs them (npm ci). Fails under CI without them."""
     folder = ROOT / "node_modules"
-    missing = [p for p in ("axe-core/axe.min.js", "vnu-jar/build/dist/vnu.jar") if not (folder / p).is_file()]
+    missing = [p for p in ("axe-core/axe.min.js", "vnu-jar/build/dist/vnu.jar", "lighthouse/package.json")
+               if not (folder / p).is_file()]
     if missing:
         if os.environ.get("CI"):
             pytest.fail(f"missing {', '.join(missing)} under node_modules/: run npm ci (make test does)")
