@@ -570,6 +570,10 @@ def load(root: Path, now: datetime | None = None) -> tuple[Content | None, Probl
         catalog = parse_catalog(read_yaml(content_dir / "components.yaml", comp_rel, problems, boundary), comp_rel, problems)
     else:
         problems.error(comp_rel, 1, 1, "no components: create content/components.yaml with a list of components")
+    if site.notify:  # notify channels may name components (generator/notify/channels.py)
+        from generator.notify.channels import check_components
+
+        check_components(site.notify, catalog, site_rel, problems)
     incidents = load_incidents(content_dir / "incidents", root, site, catalog, problems)
     incidents.sort(key=lambda i: (i.began or EPOCH, i.id), reverse=True)
     content = Content(site=site, catalog=catalog, incidents=tuple(incidents))

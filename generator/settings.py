@@ -13,7 +13,7 @@ from generator.timestamps import TimestampError, parse_duration, zone
 from generator.yamlsource import YList, YMap
 
 SITE_KEYS = ("title", "url", "description", "timezone", "language", "theme", "uptime_days", "uptime_weights", "deploy", "policy", "limits",
-             "stale_notice_after")
+             "stale_notice_after", "notify")
 LIMIT_KEYS = ("incident_file_size", "front_matter_size")
 LIMIT_RANGE = (1024, 16 * 1024 * 1024)  # a configured size limit stays within 1 KiB and 16 MiB
 DEPLOY_KEYS = ("name", "bucket", "prefix", "region", "endpoint_url", "cloudfront_distribution_id", "cache_control")
@@ -341,4 +341,14 @@ def parse_site(data, path: str, problems: Problems) -> Site | None:
         deploy=deploy,
         policy=policy,
         limits=_parse_limits(data["limits"], path, problems) if data.get("limits") is not None else Limits(),
+        notify=_parse_notify(data, path, problems),
     )
+
+
+def _parse_notify(data: YMap, path: str, problems: Problems) -> tuple:
+    """`notify:` channels (issue 14): validated by generator.notify.channels."""
+    if data.get("notify") is None:
+        return ()
+    from generator.notify.channels import parse_notify
+
+    return parse_notify(data["notify"], path, problems)
