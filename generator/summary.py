@@ -325,7 +325,12 @@ def to_markdown(changes: Changes, after: Content | None, now: datetime, problems
 def summarize(before: Content | None, after: Content | None, now: datetime, problems: Problems,
               base: str, base_error: str | None = None, base_note: str = "") -> str:
     changes = diff(before, after, now) if after is not None else Changes()
-    return to_markdown(changes, after, now, problems, base, base_error, base_note)
+    text = to_markdown(changes, after, now, problems, base, base_error, base_note)
+    if after is not None and after.site.notify:  # what the notify: channels will be sent (generator/notify)
+        from generator.notify.preview import preview_markdown
+
+        text += preview_markdown(before, after, now)
+    return text
 
 
 # --- the "before": the content at a git ref --------------------------------------

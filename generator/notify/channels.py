@@ -16,7 +16,7 @@ from typing import Mapping
 from generator.errors import StatusgenError
 from generator.limits import quoted
 from generator.problems import Problems, did_you_mean
-from generator.timestamps import TimestampError, format_duration, parse_duration
+from generator.timestamps import TimestampError, parse_duration
 from generator.yamlsource import YList, YMap
 
 TYPES = ("slack", "teams", "discord", "google-chat", "mattermost", "webhook", "mastodon", "sns")
@@ -92,8 +92,19 @@ def secrets(channel: Channel, env: Mapping[str, str]) -> dict[str, str]:
 
 
 def reminder_text(delta: timedelta) -> str:
-    """`24h`, `1h`, `30m`, `2d`: as written in site.yaml."""
-    return format_duration(delta).replace(" ", "")
+    """`24h`, `1h`, `90m`: short and unambiguous, for ids and messages."""
+    minutes = int(delta.total_seconds() // 60)
+    return f"{minutes // 60}h" if minutes % 60 == 0 else f"{minutes}m"
+
+
+def reminder_words(delta: timedelta) -> str:
+    """`24 hours`, `1 hour`, `90 minutes`, `2 days`."""
+    minutes = int(delta.total_seconds() // 60)
+    for size, word in ((1440, "day"), (60, "hour"), (1, "minute")):
+        if minutes % size == 0 and (size != 1440 or minutes >= 2880):
+            n = minutes // size
+            return f"{n} {word}{'s' * (n != 1)}"
+    return f"{minutes} minutes"
 
 
 # --- site.yaml -------------------------------------------------------------------------
@@ -130,8 +141,9 @@ def _channel(item: YMap, line: int, path: str, problems: Problems) -> Channel | 
     name = item.get("name")
     if not isinstance(name, str) or not CHANNEL_NAME.fullmatch(name):
         where = item.value_at("name") if "name" in item else item.pos
+        # The value is not repeated: it may be a pasted secret.
         problems.error(path, *where, "a notify channel needs a name of letters, digits, '.', '_' and '-' "
-                                     f"(at most 64), like ops-slack{'' if name is None else f', got {quoted(name)}'}")
+                                     "(at most 64), like ops-slack")
         name = None
     kind = item.get("type")
     if kind not in TYPES:

@@ -21,7 +21,7 @@ from typing import Iterator, Mapping
 from generator.model import Content, Incident, Update
 from generator.notify import formats
 from generator.notify.channels import Channel, SecretMissing, secrets
-from generator.notify.ledger import Ledger, Record
+from generator.notify.ledger import Ledger, Record, dumps
 from generator.notify.messages import Message, changes, floor_for, wanted
 from generator.problems import did_you_mean
 from generator.errors import StatusgenError
@@ -94,6 +94,7 @@ def dispatch(content: Content, now: datetime, store, env: Mapping[str, str], tra
     now = now.astimezone(UTC)
     stored = store.read()
     ledger = stored or Ledger()
+    as_stored = dumps(stored) if stored is not None else None  # `plan` changes the ledger in place
     if stored is None:
         yield Event("line", "", f"notify: no ledger at {store.where} yet: starting one")
     owed, notes = plan(content, now, ledger, publishing)
@@ -107,7 +108,7 @@ def dispatch(content: Content, now: datetime, store, env: Mapping[str, str], tra
         yield Event("line", "", f"notify: {_plural(total, 'message')} would be sent (dry run, nothing sent or recorded)")
         return
     if not deliver or total == 0:
-        if ledger_changed(stored, ledger):
+        if dumps(ledger) != as_stored:
             store.write(ledger)
         if total:
             yield Event("line", "", f"notify: {_plural(total, 'message')} not sent (--no-notify); "
@@ -149,12 +150,6 @@ def _deliver(channel: Channel, messages: list[Message], secret: dict, content: C
         record.mark("sent", m.id, m.at)
         store.write(ledger)
         yield Event("sent", channel.name, f"{channel.name}: sent {formats.heading(m)}")
-
-
-def ledger_changed(stored: Ledger | None, ledger: Ledger) -> bool:
-    from generator.notify.ledger import dumps
-
-    return stored is None or dumps(stored) != dumps(ledger)
 
 
 def _indent(text: str) -> str:

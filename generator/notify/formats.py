@@ -58,15 +58,15 @@ class Outgoing:
 # --- text ------------------------------------------------------------------------------
 
 
-def cut(text: str, limit: int) -> str:
-    """`text` in at most `limit` characters: whole words where it can, "…" when it had to cut."""
+def cut(text: str, limit: int, more: str = MORE) -> str:
+    """`text` in at most `limit` characters: whole words where it can, `more` when it had to cut."""
     text = text.strip()
     if len(text) <= limit:
         return text
-    room = max(limit - len(MORE), 0)
+    room = max(limit - len(more), 0)
     space = text.rfind(" ", 0, room + 1)
-    end = space if space > room * 2 // 3 else room
-    return text[:end].rstrip() + MORE
+    end = space if space > room // 2 else room  # a word boundary, unless that loses half
+    return text[:end].rstrip() + more
 
 
 def fit(text: str, limit: int, escape) -> str:
@@ -291,22 +291,25 @@ def google_chat(message: Message, content: Content) -> dict:
 
 def mastodon_status(message: Message, content: Content) -> str:
     """At most 500 characters as Mastodon counts them (the link as 23): heading, text, components, link."""
-    head = unmention(heading(message))
+    head = cut(unmention(heading(message)), 200)
     tail = []
     if message.window:
         tail.append(f"Window: {window_text(message.window, content.site.timezone)}")
     if message.components and not message.component:
         tail.append(unmention("Affected: " + "; ".join(impact_lines(message))))
-    link_cost = min(len(message.url), MASTODON_URL_LENGTH)
-    rest = "\n".join(tail)
-    budget = MASTODON_LIMIT - link_cost - 2  # the blank line before the link
-    head = cut(head, max(budget // 3, 40))
-    budget -= len(head)
-    rest = cut(rest, max(budget // 2, 0)) if rest else ""
-    budget -= len(rest) + (2 if rest else 0)
-    text = cut(unmention(message.text), budget - 2) if message.text and budget > 12 else ""
-    parts = [head] + ([text] if text else []) + ([rest] if rest else [])
-    return "\n\n".join(parts) + "\n\n" + message.url
+    rest = cut("\n".join(tail), 150)
+
+    def build(text: str) -> str:
+        return "\n\n".join(part for part in (head, text, rest) if part) + "\n\n" + message.url
+
+    text = unmention(message.text)
+    room = len(text)
+    while True:  # the text gives way until the whole fits
+        status = build(cut(text, room) if room > 0 else "")
+        over = mastodon_length(status) - MASTODON_LIMIT
+        if over <= 0 or room <= 0:
+            return status
+        room -= over
 
 
 def mastodon_length(status: str) -> int:
@@ -337,8 +340,8 @@ def sns(message: Message, content: Content, topic_arn: str) -> dict:
         attributes["components"] = {"DataType": "String.Array", "StringValue": json.dumps(ids)}
     for a in message.components:
         attributes[f"component.{a.id}"] = {"DataType": "String", "StringValue": a.status}
-    subject = cut(ascii_line(heading(message)), SNS_SUBJECT_LIMIT) or "Status update"
-    args = {"Subject": ascii_line(subject.replace(MORE, "...")), "Message": plain(message, content, SNS_BODY_LIMIT),
+    subject = cut(ascii_line(heading(message)), SNS_SUBJECT_LIMIT, "...") or "Status update"
+    args = {"Subject": subject, "Message": plain(message, content, SNS_BODY_LIMIT),
             "MessageAttributes": attributes}
     if topic_arn.endswith(".fifo"):
         # A FIFO topic drops a repeat of the same deduplication id within five minutes.

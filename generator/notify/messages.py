@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from generator.model import COMPONENT_STATUS_LABELS, STATUS_LABELS, Content, Incident, Update
-from generator.notify.channels import Channel, reminder_text
+from generator.notify.channels import Channel, reminder_text, reminder_words
 from generator.status import EventState, Snapshot, evaluate_event
 from generator.timestamps import UTC
 
@@ -181,7 +181,7 @@ def _reminder_messages(content: Content, state: EventState, now: datetime, remin
         if not (announced < at <= now) or (floor is not None and at < floor):
             continue
         latest = _latest_text(state)
-        text = f"Starts in {reminder_text(before)}." + (f"\n\n{latest}" if latest else "")
+        text = f"Starts in {reminder_words(before)}." + (f"\n\n{latest}" if latest else "")
         out.append(Message(
             id=_tag(content.site, at, f"incidents/{state.id}/reminder-{reminder_text(before)}-{_stamp(incident.start)}"),
             event="reminders", at=at, status="scheduled", label=STATUS_LABELS["scheduled"], text=text,
