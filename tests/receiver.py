@@ -25,6 +25,7 @@ class Request:
     path: str  # with the query
     headers: dict
     body: bytes
+    at: float = 0.0  # time.monotonic() on arrival
 
     @property
     def json(self):
@@ -96,7 +97,7 @@ def _handler(rx: Receiver):
         def do_POST(self):
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
-            request = Request(self.command, self.path, dict(self.headers.items()), body)
+            request = Request(self.command, self.path, dict(self.headers.items()), body, time.monotonic())
             with rx.lock:
                 rx.requests.append(request)
                 hold = rx.holding
