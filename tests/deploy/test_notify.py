@@ -389,3 +389,41 @@ def test_sns_publishes_a_subject_a_body_and_component_attributes_a_filter_policy
     assert attributes["component.email-notifications"]["Value"] == "degraded_performance"
     assert received("api-only") == []
     assert len(received("connections")) == 1
+
+
+def test_a_corrupt_ledger_stops_the_notifications_with_one_clear_line_and_the_page_is_still_published(moto_url, tmp_path):
+    bucket = new_bucket(moto_url)
+    with receiving() as rx:
+        site = scratch_site(tmp_path, one_target(bucket, moto_url), "notify:\n  - name: ops\n    type: slack\n    url_env: OPS\n")
+        client(moto_url).put_object(Bucket=bucket, Key=f"status/{LEDGER}", Body=b"{not json")
+        result = deploy(site, "2026-12-01 10:00 UTC", {"OPS": rx.url("/ops")})
+        assert result.exit_code == 1 and rx.requests == []
+        assert result.output.strip().splitlines()[-1] == (
+            f"Error: the notification ledger s3://{bucket}/status/{LEDGER} is not readable (Expecting property name "
+            "enclosed in double quotes: line 1 column 2 (char 1)); nothing was sent. Delete it to start afresh: the next "
+            "deploy then records what the page shows without sending it")
+        assert "primary: " in result.output and " uploaded" in result.output
+
+
+def test_deploying_some_targets_records_with_the_first_and_notify_sends_after_the_rest(moto_url, tmp_path):
+    first, second = new_bucket(moto_url), new_bucket(moto_url)
+    targets = (f"deploy:\n  - name: primary\n    bucket: {first}\n    endpoint_url: {moto_url}\n"
+               f"  - name: backup\n    bucket: {second}\n    endpoint_url: {moto_url}\n")
+    with receiving() as rx:
+        site = scratch_site(tmp_path, targets, "notify:\n  - name: ops\n    type: slack\n    url_env: OPS\n")
+        env = {"OPS": rx.url("/ops")}
+        assert deploy(site, "2026-12-01 08:00 UTC", env).exit_code == 0
+        dry = deploy(site, "2026-12-01 09:30 UTC", env, "--dry-run")  # the announcement at 09:00 is new
+        assert dry.exit_code == 0 and "ops: would send [Scheduled] Database upgrade" in dry.output
+        assert "notify: 1 message would be sent (dry run, nothing sent or recorded)" in dry.output
+        backup = deploy(site, "2026-12-01 09:30 UTC", env, "--target", "backup")
+        assert "notify: nothing recorded or sent: the ledger lives with the first target (primary)" in backup.output
+        early = cli("notify", site, "--now", "2026-12-01 09:31 UTC", env=env)
+        assert early.exit_code == 0 and "nothing new to tell" in early.output and rx.requests == []  # not published yet
+        primary = deploy(site, "2026-12-01 09:32 UTC", env, "--target", "primary")
+        assert primary.exit_code == 0 and rx.requests == []
+        assert "`statusgen notify` sends it once every target is published" in primary.output
+        sent = cli("notify", site, "--now", "2026-12-01 09:33 UTC", env=env)
+        assert sent.exit_code == 0 and "ops: sent [Scheduled] Database upgrade" in sent.output
+        assert len(rx.requests) == 1
+        assert cli("notify", site, "--now", "2026-12-01 09:34 UTC", env=env).exit_code == 0 and len(rx.requests) == 1
