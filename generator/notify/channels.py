@@ -68,10 +68,6 @@ class Channel:
     line: int = 1  # where the channel is written, for problems found later
     component_at: tuple[tuple[int, int], ...] = ()  # where each of `components` is written
 
-    @property
-    def describe(self) -> str:
-        return f"{self.name} ({self.type})"
-
 
 def secrets(channel: Channel, env: Mapping[str, str]) -> dict[str, str]:
     """{"url": …, "token": …, "secret": …} as the channel needs them, read from `env`.

@@ -111,7 +111,7 @@ def dispatch(content: Content, now: datetime, store, env: Mapping[str, str], tra
         if dumps(ledger) != as_stored:
             store.write(ledger)
         if total:
-            yield Event("line", "", f"notify: {_plural(total, 'message')} not sent (--no-notify); "
+            yield Event("line", "", f"notify: {_plural(total, 'message')} recorded, not sent yet; "
                                     "`statusgen notify` or the next deploy sends them")
         else:
             yield Event("line", "", "notify: nothing new to tell")

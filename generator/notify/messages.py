@@ -122,9 +122,11 @@ def _update_messages(content: Content, state: EventState, floor: datetime | None
     from generator.feeds import Entry, entry_id
     from generator.markup import to_text
 
+    if not state.updates or (floor is not None and state.updates[0].at < floor):
+        return []  # nothing new enough: most of a long history, skipped before any work
     out = []
     base = _base(content, state)
-    first = state.updates[-1] if state.updates else None  # the oldest visible update, as the feed counts it
+    first = state.updates[-1]  # the oldest visible update, as the feed counts it
     for update, status in zip(state.updates, state.update_statuses()):
         if floor is not None and update.at < floor:
             continue

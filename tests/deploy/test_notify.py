@@ -16,8 +16,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import textwrap
-import time
 from pathlib import Path
 
 import boto3
@@ -27,7 +25,7 @@ from click.testing import CliRunner
 from generator.cli import main
 from tests.conftest import ROOT
 from tests.deploy.conftest import client, new_bucket
-from tests.notify.test_formats import SCHEMA_OF, validate
+from tests.notify.shapes import SCHEMA_OF, validate
 from tests.receiver import receiving
 
 INCIDENT = "2026-11-26-delayed-email-reminders"

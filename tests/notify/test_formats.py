@@ -15,14 +15,12 @@ from generator.notify.channels import Channel
 from generator.notify.messages import changes
 from generator.status import snapshot
 from tests.conftest import ROOT
+from tests.notify.shapes import SCHEMA_OF, SCHEMAS, validate
 from tests.scratch import load_site
 
 UTC = timezone.utc
-SCHEMAS = json.loads((Path(__file__).parents[1] / "schemas" / "notify-payloads.json").read_text())
 API = json.loads((Path(__file__).parents[1] / "schemas" / "statuspage-v2.json").read_text())
 SAMPLES = ROOT.parent / "shared" / "statuspage-samples"  # shared/ sits beside the checkout, in CI too
-SCHEMA_OF = {"slack": "slack", "mattermost": "mattermost", "teams": "teams", "discord": "discord",
-             "google-chat": "google_chat", "mastodon": "mastodon"}
 NOW = datetime(2026, 11, 26, 13, 30, tzinfo=UTC)
 HOSTILE = ("Everyone: @channel @here @all <!channel> <!here> @user@mastodon.social & <b>bold</b> "
            "*star* `tick` ``` fence [link](https://evil.example) " + "word " * 3000)
@@ -69,11 +67,6 @@ def demo(tmp_path_factory):
     kinds = {m.event for m in messages}
     assert kinds >= {"incidents", "maintenance", "maintenance-starts", "maintenance-ends", "components"}, kinds
     return content, messages
-
-
-def validate(definition: str, doc) -> list[str]:
-    validator = Draft202012Validator({"$ref": f"#/$defs/{definition}", "$defs": SCHEMAS["$defs"]})
-    return [f"{list(e.absolute_path)}: {e.message[:200]}" for e in validator.iter_errors(doc)]
 
 
 def channel(kind: str) -> Channel:
