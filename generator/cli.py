@@ -540,39 +540,43 @@ def deploy(site, names, dry_run, no_delete, max_deletes, from_dir, setup, verify
     folder = from_dir
     options = Options(dry_run=dry_run, delete=not no_delete, max_deletes=max_deletes, setup=setup, verify=verify)
     echo_events(_printable_events(publish(folder, targets, options)), tty=sys.stderr.isatty())
-    if settings.notify:  # only once every target is published (echo_events raised otherwise): issue 14
-        _notify_after_deploy(site, clock, settings, targets, options, dry_run, no_notify)
+    if settings.notify:  # issue 14: only once every target is published (echo_events raised otherwise)
+        from generator.notify.dispatch import after_deploy
+
+        record, send, note = after_deploy(settings.deploy, targets)
+        if note:
+            echo(note)
+        if record:
+            _notify(site, clock, publishing=True, deliver=send and not no_notify, dry_run=dry_run, options=options)
 
 
-def _notify_after_deploy(site, clock, settings, targets, options, dry_run, no_notify):
-    first = settings.deploy[0]
-    if first not in targets:
-        echo(f"notify: nothing recorded or sent: the ledger lives with the first target ({first.name}), "
-             "which this deploy did not publish")
-        return
-    everywhere = len(targets) == len(settings.deploy)
-    if not everywhere and not dry_run:
-        echo("notify: recorded what the page shows; `statusgen notify` sends it once every target is published")
-    _notify(site, clock, publishing=True, deliver=everywhere and not no_notify, dry_run=dry_run, options=options)
-
-
-def _notify(site, clock, *, publishing, deliver=True, dry_run=False, options=None):
-    """Load the content at `clock` and run the notifications against the ledger in the first target's bucket."""
-    import time
-
+def _checked_content(site, clock):
     from generator.content import load
-    from generator.notify.delivery import Transport
-    from generator.notify.dispatch import dispatch, ledger_store
     from generator.problems import ContentError
 
     content, problems = load(site, clock)
     if content is None or problems.errors:
         raise ContentError(problems)
+    return content
+
+
+def _transport():
+    """Sending sleeps between retries and signs with the time it sends at: both read here, in the CLI."""
+    import time
+
+    from generator.notify.delivery import Transport
+
+    return Transport(sleep=time.sleep, wall=time.time)
+
+
+def _notify(site, clock, *, publishing, deliver=True, dry_run=False, options=None):
+    """Run the notifications for the content at `clock`, against the ledger in the first target's bucket."""
+    from generator.notify.dispatch import dispatch, ledger_store
     from generator.publish import select_targets
 
+    content = _checked_content(site, clock)
     store = ledger_store(select_targets(content.site.deploy, ()), options)
-    transport = Transport(sleep=time.sleep, wall=time.time)
-    _echo_notify(dispatch(content, clock, store, os.environ, transport, publishing=publishing, deliver=deliver,
+    _echo_notify(dispatch(content, clock, store, os.environ, _transport(), publishing=publishing, deliver=deliver,
                           dry_run=dry_run))
 
 
@@ -610,17 +614,9 @@ def notify(site, dry_run, test_channel, now):
     """
     clock = read_clock(now)
     if test_channel:
-        import time
-
-        from generator.content import load
-        from generator.notify.delivery import Transport
         from generator.notify.dispatch import send_sample
-        from generator.problems import ContentError
 
-        content, problems = load(site, clock)
-        if content is None or problems.errors:
-            raise ContentError(problems)
-        _echo_notify(send_sample(content, test_channel, clock, os.environ, Transport(sleep=time.sleep, wall=time.time)))
+        _echo_notify(send_sample(_checked_content(site, clock), test_channel, clock, os.environ, _transport()))
         return
     if not _site_settings(site).notify:
         echo("notify: no channels: add a notify: list to content/site.yaml (statusgen docs notify)")

@@ -198,6 +198,23 @@ def send_sample(content: Content, name: str, now: datetime, env: Mapping[str, st
         yield Event("failed", channel.name, f"{channel.name}: FAILED: {outcome.reason}", ok=False)
 
 
+def after_deploy(all_targets, published) -> tuple[bool, bool, str | None]:
+    """What a deploy of `published` (all or some of `all_targets`) does about notifications:
+    (record what the page shows, send it, a line to print).
+
+    The ledger lives with the first target, and the page counts as published
+    when that target is: a deploy of some targets that includes it records,
+    and `statusgen notify` sends once the others are up too.
+    """
+    first = all_targets[0]
+    if first not in published:
+        return False, False, (f"notify: nothing recorded or sent: the ledger lives with the first target "
+                              f"({first.name}), which this deploy did not publish")
+    if len(published) < len(all_targets):
+        return True, False, "notify: recording what the page shows; `statusgen notify` sends it once every target is published"
+    return True, True, None
+
+
 def ledger_store(targets, options=None):
     """The ledger's store: in the first deploy target's bucket, through publish's S3 client."""
     from generator.notify.ledger import Store

@@ -420,7 +420,7 @@ def test_deploying_some_targets_records_with_the_first_and_notify_sends_after_th
         assert early.exit_code == 0 and "nothing new to tell" in early.output and rx.requests == []  # not published yet
         primary = deploy(site, "2026-12-01 09:32 UTC", env, "--target", "primary")
         assert primary.exit_code == 0 and rx.requests == []
-        assert "`statusgen notify` sends it once every target is published" in primary.output
+        assert "notify: recording what the page shows; `statusgen notify` sends it once every target is published" in primary.output
         sent = cli("notify", site, "--now", "2026-12-01 09:33 UTC", env=env)
         assert sent.exit_code == 0 and "ops: sent [Scheduled] Database upgrade" in sent.output
         assert len(rx.requests) == 1
