@@ -494,6 +494,11 @@ def targets(site):
 
 def _deploy_targets(site: Path):
     """Only site.yaml's `deploy:` list: deploying never needs the incidents parsed twice."""
+    return _site_settings(site).deploy
+
+
+def _site_settings(site: Path):
+    """content/site.yaml alone, validated."""
     from generator.content import read_site
     from generator.problems import ContentError, Problems
 
@@ -501,7 +506,7 @@ def _deploy_targets(site: Path):
     settings = read_site(site, problems)
     if settings is None or problems.errors:
         raise ContentError(problems)
-    return settings.deploy
+    return settings
 
 
 @main.command()
@@ -515,9 +520,13 @@ def _deploy_targets(site: Path):
               help="Ship this existing build instead of checking and building SITE.")
 @click.option("--setup", is_flag=True, help="Also apply the bucket's CORS rule for the JSON API and embed.js.")
 @click.option("--verify", is_flag=True, help="HEAD every object (finds headers edited by hand) instead of trusting the listing.")
+@click.option("--no-notify", is_flag=True,
+              help="Send no notifications now; what the page shows is still recorded, and `statusgen notify` "
+              "(or the next deploy) sends it.")
 @now_option
-def deploy(site, names, dry_run, no_delete, max_deletes, from_dir, setup, verify, now):
-    """Check and build SITE, then publish it to every S3 target in site.yaml.
+def deploy(site, names, dry_run, no_delete, max_deletes, from_dir, setup, verify, no_notify, now):
+    """Check and build SITE, then publish it to every S3 target in site.yaml,
+    then tell the notify: channels what the page newly shows.
 
     Credentials come from the standard AWS chain (environment, profile, SSO, role).
 
@@ -530,14 +539,24 @@ def deploy(site, names, dry_run, no_delete, max_deletes, from_dir, setup, verify
     from generator.publish.model import Options
     from generator.publish.plan import select_targets
 
-    targets = select_targets(_deploy_targets(site), names)
+    settings = _site_settings(site)
+    targets = select_targets(settings.deploy, names)
+    clock = read_clock(now)
     if from_dir is None:
         from generator.build import CACHE_FILE, build as build_site  # not imported for --from: start-up counts
 
-        from_dir = build_site(site, read_clock(now), cache=site / CACHE_FILE).out
+        from_dir = build_site(site, clock, cache=site / CACHE_FILE).out
     folder = from_dir
     options = Options(dry_run=dry_run, delete=not no_delete, max_deletes=max_deletes, setup=setup, verify=verify)
     _echo_events(_printable_events(publish(folder, targets, options)), tty=sys.stderr.isatty())
+    if settings.notify:  # only once every target is published (_echo_events raised otherwise)
+        from generator.notify.dispatch import after_deploy
+
+        record, send, note = after_deploy(settings.deploy, targets)
+        if note:
+            echo(note)
+        if record:
+            _notify(site, clock, publishing=True, deliver=send and not no_notify, dry_run=dry_run, options=options)
 
 
 def _echo_events(events, tty: bool = False) -> None:
@@ -555,6 +574,85 @@ def _echo_events(events, tty: bool = False) -> None:
             failed.append(event.target)
     if failed:
         raise click.ClickException(f"deploy failed for {len(failed)} target(s): {', '.join(failed)}")
+
+
+def _checked_content(site, clock):
+    from generator.content import load
+    from generator.problems import ContentError
+
+    from generator.review import review
+    from generator.status import snapshot
+
+    content, problems = load(site)
+    if content is not None:
+        review(snapshot(content, clock), problems)
+    if content is None or problems.errors:
+        raise ContentError(problems)
+    return content
+
+
+def _transport():
+    """Sending sleeps between retries and signs with the time it sends at: both read here, in the CLI."""
+    import time
+
+    from generator.notify.delivery import Transport
+
+    return Transport(sleep=time.sleep, wall=time.time)
+
+
+def _notify(site, clock, *, publishing, deliver=True, dry_run=False, options=None):
+    """Run the notifications for the content at `clock`, against the ledger in the first target's bucket."""
+    from generator.notify.dispatch import dispatch, ledger_store
+    from generator.publish.plan import select_targets
+
+    content = _checked_content(site, clock)
+    store = ledger_store(select_targets(content.site.deploy, ()), options)
+    _echo_notify(dispatch(content, clock, store, os.environ, _transport(), publishing=publishing, deliver=deliver,
+                          dry_run=dry_run))
+
+
+def _echo_notify(events) -> None:
+    """Print notify events; fail naming every channel that failed."""
+    from generator.errors import StatusgenError
+
+    failed = []
+    for event in events:
+        echo(event.text, err=not event.ok)
+        if not event.ok and event.channel not in failed:
+            failed.append(event.channel)
+    if failed:
+        raise StatusgenError(f"notify failed for {len(failed)} channel(s): {', '.join(failed)}")
+
+
+@main.command()
+@site_argument
+@click.option("--dry-run", is_flag=True, help="Print what would be sent now, and to which channel; send and record nothing.")
+@click.option("--test", "test_channel", metavar="CHANNEL", help="Send a test message to CHANNEL (no ledger, no bucket).")
+@now_option
+def notify(site, dry_run, test_channel, now):
+    """Tell the notify: channels in site.yaml what the published page shows and they were not told yet.
+
+    `statusgen deploy` does this itself once every target is published; run it
+    after `deploy --no-notify`, or after deploying targets one by one. It never
+    tells of anything the last deploy did not publish. The ledger of what was
+    sent lives in the first deploy target's bucket.
+
+    \b
+    Example:
+      statusgen notify --dry-run
+      statusgen notify --test ops-slack
+      statusgen deploy --no-notify && statusgen notify
+    """
+    clock = read_clock(now)
+    if test_channel:
+        from generator.notify.dispatch import send_sample
+
+        _echo_notify(send_sample(_checked_content(site, clock), test_channel, clock, os.environ, _transport()))
+        return
+    if not _site_settings(site).notify:
+        echo("notify: no channels: add a notify: list to content/site.yaml (statusgen docs notify)")
+        return
+    _notify(site, clock, publishing=False, dry_run=dry_run)
 
 
 def _printable_events(events):

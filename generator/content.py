@@ -16,6 +16,7 @@ from pathlib import Path
 from generator.catalog import parse_catalog
 from generator.incidents import load_incidents
 from generator.model import Catalog, Content, Site
+from generator.notify.channels import check_components
 from generator.problems import Problems
 from generator.settings import parse_site
 from generator.sitefiles import Boundary
@@ -56,6 +57,8 @@ def read_settings(root: Path, problems: Problems, boundary: Boundary | None = No
         catalog = parse_catalog(read_yaml(root / COMPONENTS_FILE, COMPONENTS_FILE, problems, boundary), COMPONENTS_FILE, problems)
     else:
         problems.error(COMPONENTS_FILE, 1, 1, "no components: create content/components.yaml with a list of components")
+    if site.notify:  # notify channels may name components, which only the catalog knows
+        check_components(site.notify, catalog, SITE_FILE, problems)
     return Settings(site, catalog)
 
 

@@ -105,6 +105,7 @@ class Site:
     limits: Limits = field(default_factory=Limits)
     # While an incident is active, the optional script says so when the page's build is older than this; None: off.
     stale_notice_after: timedelta | None = timedelta(hours=1)
+    notify: tuple = ()  # generator.notify.channels.Channel: who is told of each change (site.yaml `notify:`)
 
     @property
     def path_prefix(self) -> str:

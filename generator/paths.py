@@ -6,6 +6,7 @@ between parts; a folder's path ends in `/` and is served as its index.html.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -65,3 +66,14 @@ def incident_url(site: Site, incident: Incident) -> str:
 def permalink(site: Site, incident: Incident, update: Update) -> str:
     """The absolute URL of one update on its incident page."""
     return f"{incident_url(site, incident)}#{update.anchor}"
+
+
+# The site's URL: http(s), a host name or an IP literal, an optional port, a path of plain segments.
+_HOST = r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?|\[[0-9A-Fa-f:.]+\]"
+_SEGMENT = r"(?:[A-Za-z0-9._~!$&*+,;=:@-]|%[0-9A-Fa-f]{2})+"
+SITE_URL = re.compile(rf"https?://(?:{_HOST})(?::(?P<port>\d{{1,5}}))?(?:/{_SEGMENT})*/?")
+
+
+def is_site_url(url: str) -> bool:
+    m = SITE_URL.fullmatch(url) if len(url) <= 2000 else None
+    return bool(m) and int(m.group("port") or 1) <= 65535

@@ -9,7 +9,9 @@ first of these instants:
 - the next midnight in the site's zone, when the uptime bars move on by a day
   (and a component's `since` date or the `uptime_days` window moves with them);
 - an event leaving the home page's list of the last `RECENT_DAYS` days;
-- a maintenance leaving the calendar, `uptime_days` after its window ended.
+- a maintenance leaving the calendar, `uptime_days` after its window ended;
+- a notify channel's reminder before a maintenance coming due (the page does
+  not change, but the reminder is sent by the deploy after it).
 
 Not counted: the downtime of an incident still open grows minute by minute,
 and uptime percentages drift within a day by less than their rounding; we do
@@ -61,6 +63,10 @@ def next_stale(content: Content, now: datetime) -> Staleness:
         if state.incident.is_maintenance and snap.in_calendar(state):
             leaves = state.timespan[1] + timedelta(days=content.site.uptime_days) + TICK
             candidates.append((leaves, f"{state.id} leaves the maintenance calendar"))
+    if content.site.notify:  # a channel's reminder is sent by the rebuild at its time (generator/notify)
+        from generator.notify.messages import reminder_times
+
+        candidates.extend(reminder_times(content, now))
     future = sorted(c for c in candidates if c[0] > now)
     if not future:
         return Staleness(None, "nothing changes unless the content does")

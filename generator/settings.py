@@ -8,12 +8,14 @@ from zoneinfo import ZoneInfo
 
 from generator.model import DEFAULT_UPTIME_WEIGHTS, AvoidRule, DeployTarget, Limits, Policy, Site
 from generator.limits import MAX_DESCRIPTION, MAX_TITLE, quoted
+from generator.notify.channels import parse_notify
+from generator.paths import is_site_url
 from generator.problems import Problems, did_you_mean
 from generator.timestamps import TimestampError, parse_duration, zone
 from generator.yamlsource import YList, YMap, check_keys, text_field
 
 SITE_KEYS = ("title", "url", "description", "timezone", "language", "theme", "uptime_days", "uptime_weights", "deploy", "policy", "limits",
-             "stale_notice_after")
+             "stale_notice_after", "notify")
 LIMIT_KEYS = ("incident_file_size", "front_matter_size")
 LIMIT_RANGE = (1024, 16 * 1024 * 1024)  # a configured size limit stays within 1 KiB and 16 MiB
 DEPLOY_KEYS = ("name", "bucket", "prefix", "region", "endpoint_url", "cloudfront_distribution_id", "cache_control")
@@ -173,16 +175,6 @@ def _stale_notice_after(data: YMap, path: str, problems: Problems) -> timedelta 
 # An absolute http(s) URL: a host name (or [IPv6]), an optional port, and a path of
 # non-empty segments. No `//` in the path (a browser reads "//evil.example/x" as
 # another host), no query or fragment, nothing that needs quoting in HTML or CSS.
-_HOST = r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?|\[[0-9A-Fa-f:.]+\]"
-_SEGMENT = r"(?:[A-Za-z0-9._~!$&*+,;=:@-]|%[0-9A-Fa-f]{2})+"
-SITE_URL = re.compile(rf"https?://(?:{_HOST})(?::(?P<port>\d{{1,5}}))?(?:/{_SEGMENT})*/?")
-
-
-def is_site_url(url: str) -> bool:
-    m = SITE_URL.fullmatch(url) if len(url) <= 2000 else None
-    return bool(m) and int(m.group("port") or 1) <= 65535
-
-
 def _language(data: YMap, path: str, problems: Problems) -> str:
     """A BCP 47 language tag such as en, de or pt-BR (checked against the IANA registry)."""
     tag = _text(data, "language", path, problems)
@@ -297,4 +289,12 @@ def parse_site(data, path: str, problems: Problems) -> Site | None:
         deploy=deploy,
         policy=policy,
         limits=_parse_limits(data["limits"], path, problems) if data.get("limits") is not None else Limits(),
+        notify=_parse_notify(data, path, problems),
     )
+
+
+def _parse_notify(data: YMap, path: str, problems: Problems) -> tuple:
+    """`notify:` channels, validated by generator.notify.channels."""
+    if data.get("notify") is None:
+        return ()
+    return parse_notify(data["notify"], path, problems)

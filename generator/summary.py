@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import os
-import re
 import stat
 import subprocess
 import tarfile
@@ -22,9 +21,10 @@ from generator.content import load
 from generator.model import COMPONENT_STATUS_LABELS, STATUS_LABELS, Content, Group, Update
 from generator.policy import human_duration, notice_given
 from generator.problems import Problems
+from generator.gfm import code, md
+from generator.notify.preview import preview_markdown
 from generator.review import decisions
 from generator.status import EventState, Snapshot, snapshot
-from generator.terminal import printable
 from generator.timestamps import UTC
 
 MAX_PROBLEMS = 20
@@ -158,35 +158,6 @@ def diff(before: Content | None, after: Content, now: datetime) -> Changes:
 
 
 # --- Markdown ----------------------------------------------------------------------
-
-
-# The characters that start or end something in GitHub-flavoured Markdown mid-line:
-# emphasis, strikethrough, code, links and images (no "[", no link), table cells,
-# headings, math. A backslash makes each a plain character. md() output is never
-# at the start of a line, so list, quote and heading markers there need nothing.
-MD_SPECIAL = re.compile(r"[\\`*_\[\]|#~$]")
-# A mention or team ping needs a letter or digit right after "@"; a zero-width space
-# there keeps "@org/team" and "@everyone" readable and inert.
-MENTION = re.compile(r"@(?=\w)")
-
-
-def md(text: str) -> str:
-    """Content as inert text in GitHub-flavoured Markdown: one line, no HTML, links, images,
-    headings, table cells, mentions or control characters of its own."""
-    out = printable(" ".join(str(text).splitlines()))
-    out = out.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    out = MD_SPECIAL.sub(lambda m: "\\" + m.group(), out)
-    return MENTION.sub("@\u200b", out)
-
-
-def code(text: str) -> str:
-    """Content as a code span (HTML, links and mentions are plain text there), with a
-    fence longer than any run of backticks inside it; line breaks are shown as escapes."""
-    out = printable(str(text))
-    longest = max((len(run) for run in re.findall("`+", out)), default=0)
-    fence = "`" * (longest + 1)
-    pad = " " if out.startswith(("`", " ")) or out.endswith(("`", " ")) or longest else ""
-    return f"{fence}{pad}{out}{pad}{fence}"
 
 
 def _when(dt: datetime) -> str:
@@ -326,7 +297,10 @@ def to_markdown(changes: Changes, after: Content | None, now: datetime, problems
 def summarize(before: Content | None, after: Content | None, now: datetime, problems: Problems,
               base: str, base_error: str | None = None, base_note: str = "") -> str:
     changes = diff(before, after, now) if after is not None else Changes()
-    return to_markdown(changes, after, now, problems, base, base_error, base_note)
+    text = to_markdown(changes, after, now, problems, base, base_error, base_note)
+    if after is not None and after.site.notify:  # what the notify: channels will be sent (generator/notify)
+        text += preview_markdown(before, after, now)
+    return text
 
 
 # --- the "before": the content at a git ref --------------------------------------

@@ -176,7 +176,7 @@ def test_every_command_line_in_the_guide_runs(tmp_path, moto_servers):
 def two_provider_workflow() -> str:
     generated = workflows()["deploy.yml"]
     ours = block_after("replace the step *Build and publish* with:", "yaml")
-    step = re.search(r"      - name: Build and publish\n.*?statusgen deploy\n", generated, re.S).group(0)
+    step = re.search(r"      - name: Build and publish\n.*?statusgen deploy[^\n]*\n", generated, re.S).group(0)
     return generated.replace(step, ours)
 
 

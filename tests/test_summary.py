@@ -15,7 +15,8 @@ from generator.cli import main
 from generator.content import load
 from tests.scratch import load_at
 from generator.problems import Problems
-from generator.summary import diff, md, summarize
+from generator.gfm import md
+from generator.summary import diff, summarize
 from tests.conftest import FIXED_NOW, ROOT
 
 UTC = timezone.utc
@@ -236,3 +237,66 @@ def test_stale_incidents_need_a_reviewers_decision(repo):
 def test_no_decision_section_without_policy_warnings():
     content, problems = load_at(ROOT, FIXED_NOW)
     assert "Needs a reviewer's decision" not in summarize(content, content, FIXED_NOW, problems, "HEAD")
+
+
+NOTIFY = """\
+notify:
+  - name: ops-slack
+    type: slack
+    url_env: SLACK_WEBHOOK_URL
+  - name: api-only
+    type: discord
+    url_env: DISCORD_WEBHOOK_URL
+    components: [api]
+  - name: toots
+    type: mastodon
+    instance: mastodon.social
+    token_env: MASTODON_TOKEN
+"""
+
+
+def test_the_summary_shows_the_exact_messages_each_channel_will_be_sent(repo):
+    with open(repo / "content" / "site.yaml", "a") as handle:
+        handle.write(NOTIFY)
+    git(repo, "commit", "-qam", "channels")
+    change(repo)
+    with open(repo / "content" / "site.yaml", "a") as handle:
+        handle.write("  - name: email\n    type: sns\n    topic_arn: arn:aws:sns:eu-central-1:123456789012:status\n")
+    out = repo / "summary.md"
+    result = CliRunner().invoke(main, ["check", str(repo), *NOW_ARGS, "--summary", str(out), "--base", "main"])
+    assert result.exit_code == 0, result.output
+    text = out.read_text()
+    section = text[text.index("### Notifications this change sends (4)"):]
+    assert "#### ops-slack (slack): 2 messages" in section and "#### toots (mastodon): 2 messages" in section
+    assert ("```text\n[Resolved] Delayed email reminders\nHourglass Status\n"
+            "Resolved · Thu 2026-11-26 11:40 UTC (12:40 CET)\n"
+            "Affected: Integrations and notifications - Email and notifications: Degraded performance\n\n"
+            "All reminders delivered.\n\n"
+            "https://status.hourglass.example/incidents/2026-11-26-delayed-email-reminders/\n```") in section
+    assert "Delivery id `tag:status.hourglass.example,2026-11-26:/incidents/2026-11-26-delayed-email-reminders/update-20261126t114000z`" in section
+    assert "[Scheduled] Search cluster upgrade" in section
+    assert "- **email** (sns): a new channel. Its first deploy records what the page shows then and sends nothing" in section
+    assert "Nothing for: **api-only** (discord)." in section  # the changes touch no API component
+
+
+def test_no_notification_section_without_channels(repo):
+    change(repo)
+    out = repo / "summary.md"
+    assert CliRunner().invoke(main, ["check", str(repo), *NOW_ARGS, "--summary", str(out), "--base", "main"]).exit_code == 0
+    assert "Notifications" not in out.read_text()
+
+
+def test_a_message_cannot_break_out_of_its_code_block(repo):
+    with open(repo / "content" / "site.yaml", "a") as handle:
+        handle.write(NOTIFY)
+    git(repo, "commit", "-qam", "channels")
+    # Plain text can hold what Markdown escapes: backticks, a heading mark, angle brackets.
+    post_update(open_event(repo, INCIDENT), "update", "Before\n\n\\`\\`\\`\\`\n\n\\# Not a heading &lt;b&gt;",
+                datetime(2026, 11, 26, 11, 40, tzinfo=UTC))
+    out = repo / "summary.md"
+    assert CliRunner().invoke(main, ["check", str(repo), *NOW_ARGS, "--summary", str(out), "--base", "main"]).exit_code == 0
+    section = out.read_text().split("#### ops-slack (slack): 1 message", 1)[1]
+    opening = next(line for line in section.splitlines() if line.startswith("```"))
+    assert opening == "`````text"  # longer than the run of four backticks inside
+    body = section.split(opening + "\n", 1)[1].split("\n`````\n", 1)[0]
+    assert "Before\n\n````\n\n# Not a heading <b>" in body  # shown as text, never rendered

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from click.testing import CliRunner
 
 from generator.cli import main
 from generator.scaffold import workflows
@@ -78,7 +79,14 @@ def test_deploying_jobs_use_an_oidc_role(name, job):
     creds = [s for s in steps(name, job) if s.get("uses", "").startswith("aws-actions/configure-aws-credentials@")]
     assert creds and all("role-to-assume" in s["with"] for s in creds)
     text = (WORKFLOWS / name).read_text()
-    assert "aws-access-key-id" not in text and "secrets." not in text  # no long-lived keys
+    assert "aws-access-key-id" not in text and "AWS" not in "".join(re.findall(r"secrets\.\w+", text))  # no long-lived keys
+    # The notify: channels' secrets reach one step only, the one that sends: never the build.
+    with_secrets = [s.get("name") for s in steps(name, job) if "secrets." in str(s)]
+    assert with_secrets == ["Notify subscribers"]
+    notify = step_named(name, "Notify subscribers", job)
+    assert all(v == f"${{{{ secrets.{k} }}}}" for k, v in notify["env"].items())
+    order = [s.get("name") for s in steps(name, job)]
+    assert order.index("Notify subscribers") == order.index("Build and publish") + 1  # after every target is published
 
 
 def test_the_schedule_decides_without_aws_rights():
@@ -158,7 +166,7 @@ def test_pip_and_the_build_cache_are_cached():
         order = [s.get("uses", "").split("@")[0] or s.get("run", "").strip() for s in steps(name, job)]
         cache = next(s for s in steps(name, job) if s.get("uses", "").startswith("actions/cache@"))
         assert cache["with"]["path"] == ".statusgen-cache/" and cache["with"]["restore-keys"] == "statusgen-cache-"
-        assert order.index("actions/cache") < order.index("statusgen deploy")
+        assert order.index("actions/cache") < order.index("statusgen deploy --no-notify")
 
 
 def test_generated_workflows_install_from_the_hash_locked_file(tmp_path):
@@ -299,7 +307,7 @@ def test_a_configured_deploy_is_ready(repo, tmp_path):
 ])
 def test_schedule_decides_when_to_deploy(repo, tmp_path, now, due):
     add_target(repo)
-    (step, script), _deploy = statusgen_scripts("schedule.yml")
+    (step, script), *_deploy = statusgen_scripts("schedule.yml")
     assert step["id"] == "due"
     output = tmp_path / "github-output"
     output.write_text("")
@@ -317,7 +325,7 @@ def test_schedule_fails_loudly_on_broken_content(repo, tmp_path, broken):
         (repo / "content" / "site.yaml").write_text("title: [\n")
     else:
         (repo / "content" / "incidents" / "bad.md").write_text("---\ntitle: Bad\ncomponents: {apii: major_outage}\n---\n")
-    (_step, script), _deploy = statusgen_scripts("schedule.yml")
+    (_step, script), *_deploy = statusgen_scripts("schedule.yml")
     result = bash(script, repo, {"GITHUB_OUTPUT": str(tmp_path / "o"), "ROLE": "arn:aws:iam::1:role/r",
                                  "SOURCE_DATE_EPOCH": epoch("2026-11-26 15:00")})
     assert result.returncode == (1 if broken == "site.yaml" else 2), (result.stdout, result.stderr)  # never "not due"
@@ -336,8 +344,8 @@ def test_deploy_commands_publish(repo, moto_bucket, name):
 
     endpoint, creds = moto_bucket
     add_target(repo, endpoint)
-    script = statusgen_scripts(name)[-1][1]
-    assert script.strip() == "statusgen deploy"
+    (_s, script), (_n, notify) = statusgen_scripts(name)[-2:]
+    assert (script.strip(), notify.strip()) == ("statusgen deploy --no-notify", "statusgen notify")
     env = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1",
            "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
            "SOURCE_DATE_EPOCH": epoch("2026-11-26 12:35")}
@@ -347,3 +355,44 @@ def test_deploy_commands_publish(repo, moto_bucket, name):
     assert result.returncode == 0, (result.stdout, result.stderr)
     keys = {o["Key"] for o in boto3.client("s3", endpoint_url=endpoint, **creds).list_objects_v2(Bucket="status")["Contents"]}
     assert {"index.html", "offline.html"} <= keys
+    result = bash(notify, repo, env)  # no notify: channels yet: nothing to do, and no failure
+    assert result.returncode == 0 and "no channels" in result.stdout, (result.stdout, result.stderr)
+
+
+@pytest.mark.parametrize("name", ["deploy.yml", "schedule.yml"])
+def test_the_notify_step_tells_a_channel_what_the_publish_step_published(repo, moto_bucket, name, tmp_path):
+    from tests.receiver import receiving
+
+    from tests.deploy.conftest import new_bucket
+
+    endpoint, _creds = moto_bucket
+    bucket = new_bucket(endpoint)  # its own: moto keeps one backend per process, and the ledger with it
+    with open(repo / "content" / "site.yaml", "a") as handle:
+        handle.write(f"deploy:\n  - name: primary\n    bucket: {bucket}\n    region: us-east-1\n    endpoint_url: {endpoint}\n"
+                     "notify:\n  - name: ops\n    type: slack\n    url_env: SLACK_WEBHOOK_URL\n")
+    publish, notify = (step_named(name, title) for title in ("Build and publish", "Notify subscribers"))
+    aws = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1",
+           "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull}
+    with receiving() as rx:
+        secrets = {"SLACK_WEBHOOK_URL": rx.url("/slack/T0/B0/secret")}
+        step_env = {k: secrets.get(re.fullmatch(r"\$\{\{ secrets\.(\w+) \}\}", v).group(1), "")
+                    for k, v in notify["env"].items()}
+
+        def run(now):
+            at = {**aws, "SOURCE_DATE_EPOCH": epoch(now)}
+            out = []
+            for step, env in ((publish, at), (notify, {**at, **step_env})):
+                result = bash(step["run"], repo, env)
+                assert result.returncode == 0, (step["name"], result.stdout, result.stderr)
+                out.append(result.stdout + result.stderr)
+            return out
+
+        run("2026-11-26 12:35")  # the first: records what the page shows, tells nobody
+        assert rx.requests == []
+        result = CliRunner().invoke(main, ["update", "api-errors", "identified", "A bad deploy.", "--site", str(repo),
+                                           "--now", "2026-11-26 12:40 UTC"])
+        assert result.exit_code == 0, result.output
+        out = run("2026-11-26 12:41")
+        assert [r.json["blocks"][0]["text"]["text"] for r in rx.requests] == ["API errors"], out
+        run("2026-11-26 12:42")
+        assert len(rx.requests) == 1

@@ -23,7 +23,8 @@ from generator.cli import _printable_events, main
 from generator.content import load
 from generator.problems import Problem, Problems, format_problems
 from generator.publish.model import Event
-from generator.summary import code, md, summarize
+from generator.gfm import code, md
+from generator.summary import summarize
 from generator.terminal import is_printable, lines, printable
 from tests.scratch import load_at, write_site
 
