@@ -551,6 +551,19 @@ def review(content: Content, now: datetime, problems: Problems) -> None:
     policy.review(content, now, problems)
 
 
+def review_language(root: Path, site: Site, settings: YMap, problems: Problems) -> None:
+    """The theme speaks the site's language: a catalog for it, read cleanly (generator/language.py)."""
+    from generator.language import review
+    from generator.render import DEFAULT_THEME, ThemeError, theme_boundary, theme_dirs
+
+    try:
+        dirs = theme_dirs(root, site.theme)
+    except ThemeError:
+        dirs = theme_dirs(root, DEFAULT_THEME)  # a missing theme is the build's to report
+    where = settings.value_at("language") if "language" in settings else (1, 1)
+    review(dirs, site.language, root, theme_boundary(root), where, problems)
+
+
 def load(root: Path, now: datetime | None = None) -> tuple[Content | None, Problems]:
     """Read and validate the site at `root`. Content is None when nothing usable was found."""
     root = Path(root)
@@ -561,9 +574,11 @@ def load(root: Path, now: datetime | None = None) -> tuple[Content | None, Probl
         problems.error(site_rel, 1, 1, f"no site settings: {root}/content/site.yaml does not exist (is {root} a statusgen site?)")
         return None, problems
     boundary = Boundary(root)
-    site = parse_site(read_yaml(content_dir / "site.yaml", site_rel, problems, boundary), site_rel, problems)
+    settings = read_yaml(content_dir / "site.yaml", site_rel, problems, boundary)
+    site = parse_site(settings, site_rel, problems)
     if site is None:
         return None, problems
+    review_language(root, site, settings, problems)
     comp_rel = "content/components.yaml"
     catalog = Catalog()
     if os.path.lexists(content_dir / "components.yaml"):
