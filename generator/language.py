@@ -144,7 +144,8 @@ def read_catalog(data: bytes, name: str, shown: str) -> tuple[Catalog, list[Prob
     try:
         catalog = read_po(io.BytesIO(data), locale=locale, domain=DOMAIN, ignore_obsolete=True, abort_invalid=True)
     except PoFileError as exc:
-        raise CatalogError(f"{shown}:{exc.lineno + 1}: not a gettext catalog: {exc}") from None
+        line = " ".join(str(exc.line).split())[:60]
+        raise CatalogError(f"{shown}:{exc.lineno + 1}: not a gettext catalog: cannot read the line {line!r}") from None
     except (UnicodeDecodeError, LookupError) as exc:
         raise CatalogError(f"{shown}:1: cannot read this catalog: {exc}") from None
     except Exception as exc:  # noqa: BLE001 - Babel's parser raises plain errors on some broken files
@@ -523,9 +524,10 @@ def review(dirs: list[Path], tag: str, root: Path, boundary: Boundary, where: tu
     missing = [i[0] if isinstance(i, (tuple, list)) else i for i in wanted]
     missing = [m for m in missing if m not in have]
     if missing:
-        listed = ", ".join(_short(m) for m in missing[:3]) + (", …" if len(missing) > 3 else "")
+        which = ": " + ", ".join(_short(m) for m in missing) if len(missing) <= 3 else ""
         problems.warn(_shown(root, read[-1][0]), 1, 1,
-                      f"{len(missing)} of {len(wanted)} messages have no translation, so they show in English: {listed}")
+                      f"{len(missing)} of {len(wanted)} messages have no translation yet, so pages show them in English"
+                      f"{which}; `statusgen messages {tag}` writes the catalog with every message")
 
 
 def _split(message: str) -> tuple[str, int, str]:
