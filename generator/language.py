@@ -35,7 +35,7 @@ from babel.messages.pofile import PoFileError, read_po
 from babel.numbers import format_decimal, format_percent
 
 from generator.errors import StatusgenError
-from generator.limits import THEME_FILE_SIZE
+from generator.limits import THEME_FILE_SIZE, describe_character, forbidden_character
 from generator.sitefiles import Boundary, SiteFileError
 
 SOURCE = "en"
@@ -150,7 +150,36 @@ def read_catalog(data: bytes, name: str, shown: str) -> tuple[Catalog, list[Prob
         raise CatalogError(f"{shown}:1: cannot read this catalog: {exc}") from None
     except Exception as exc:  # noqa: BLE001 - Babel's parser raises plain errors on some broken files
         raise CatalogError(f"{shown}:1: not a gettext catalog: {type(exc).__name__}: {exc}") from None
-    return catalog, [Problem(line, text) for line, text in _message_problems(catalog)]
+    problems = [Problem(line, text) for line, text in (*_plural_problems(catalog), *_message_problems(catalog))]
+    return catalog, problems
+
+
+MAX_PLURALS = 6  # CLDR's most: Arabic's zero, one, two, few, many and other
+
+
+def _plural_problems(catalog: Catalog):
+    """The Plural-Forms header: a rule gettext can read, giving a form the catalog has for every n."""
+    count = catalog.num_plurals
+    if not 1 <= count <= MAX_PLURALS:
+        yield 1, f"the Plural-Forms header gives nplurals={count}; a language has from 1 to {MAX_PLURALS} plural forms"
+        return
+    try:
+        rule = c2py(catalog.plural_expr)
+        for n in range(1001):
+            form = rule(n)
+            if not 0 <= form < count:
+                yield 1, (f"the Plural-Forms header's rule gives form {form} for {n}, but there are only {count} "
+                          f"forms (0 to {count - 1})")
+                return
+    except (ValueError, ArithmeticError, RecursionError) as exc:
+        yield 1, f"the Plural-Forms header's rule cannot be read: {exc}"
+
+
+def _plural_rule(catalog: Catalog) -> Callable[[int], int] | None:
+    try:
+        return c2py(catalog.plural_expr)
+    except ValueError:
+        return None  # read_catalog reports it
 
 
 def _message_problems(catalog: Catalog):
@@ -169,7 +198,9 @@ def _message_problems(catalog: Catalog):
             if not text:
                 continue
             given, problem = _placeholders(text)
-            if problem:
+            if bad := forbidden_character(text):
+                yield message.lineno, f"the translation of {shown} has {describe_character(bad.group())}"
+            elif problem:
                 yield message.lineno, f"the translation of {shown} has {problem}; write %% for a percent sign"
             elif unknown := [f"%({k}){v}" for k, v in given.items() if wanted.get(k) != v]:
                 known = ", ".join(f"%({k}){v}" for k, v in wanted.items()) or "none"
@@ -254,7 +285,7 @@ def merge(catalogs_in_order: list[Catalog]) -> Words:
                     many[message.id[0]] = strings[:count]
             elif isinstance(message.string, str):
                 one[message.id] = message.string
-    rule = c2py(catalogs_in_order[-1].plural_expr) if catalogs_in_order else None
+    rule = _plural_rule(catalogs_in_order[-1]) if catalogs_in_order else None
     return Words(one, many, rule)
 
 
@@ -513,7 +544,7 @@ def review(dirs: list[Path], tag: str, root: Path, boundary: Boundary, where: tu
     if len(counts) > 1:
         problems.error(_shown(root, read[-1][0]), 1, 1, "its Plural-Forms header does not agree with the default "
                        "theme's catalog for this language: copy the header's Plural-Forms line from it")
-    if name == SOURCE:
+    if name == SOURCE or any(found_problems for _path, _catalog, found_problems in read):
         return
     template = Path(dirs[-1]) / TEMPLATE
     try:
@@ -558,6 +589,9 @@ def starter(dirs: list[Path], tag: str | None, root: Path, boundary: Boundary) -
     found = catalogs(dirs)
     name = resolve(tag, found)
     read = read_catalogs(found.get(name, []), Path(root), boundary) if name else []
+    for path, _catalog, problems in read:
+        if problems:  # `statusgen check` lists them all
+            raise CatalogError(f"{_shown(Path(root), path)}:{problems[0].line}: {problems[0].message}")
     words = merge([catalog for _path, catalog, _problems in read])
     try:
         locale = Locale.parse(catalog_name(tag))

@@ -395,6 +395,27 @@ def test_mistakes_in_a_site_catalog_are_errors_at_their_line(tmp_path):
     assert result.exit_code == 1 and "Traceback" not in result.output and f"{rel}:" in result.output
 
 
+@pytest.mark.parametrize("plural, message", [
+    ("nplurals=2; plural=(n != 1", "the Plural-Forms header's rule cannot be read: unbalanced parenthesis"),
+    ("nplurals=2; plural=n;", "the Plural-Forms header's rule gives form 2 for 2, but there are only 2 forms"),
+    ("nplurals=2; plural=n/0;", "the Plural-Forms header's rule cannot be read: integer division or modulo by zero"),
+    ("nplurals=100000; plural=0;", "the Plural-Forms header gives nplurals=100000; a language has from 1 to 6"),
+])
+def test_a_plural_rule_that_cannot_work_is_an_error(tmp_path, plural, message):
+    root = site_copy(tmp_path / "site", "de", theme="brand")
+    catalog_file = root / "themes" / "brand" / "locale" / "de" / "LC_MESSAGES" / "messages.po"
+    catalog_file.parent.mkdir(parents=True)
+    catalog_file.write_text(po('msgid "Legend"\nmsgstr "Le\x1bgende"\n', plural=plural), encoding="utf-8")
+    output = check(root).output
+    rel = "themes/brand/locale/de/LC_MESSAGES/messages.po"
+    assert f"{rel}:1:1: error: {message}" in output, output
+    assert f'{rel}:7:1: error: the translation of "Legend" has U+001B (a control character)' in output
+    for command in (["build", str(root), "--out", str(tmp_path / "out")], ["messages", "de", "--site", str(root)]):
+        result = CliRunner().invoke(main, [*command, "--now", "2026-11-26 12:00 UTC"] if command[0] == "build" else command)
+        assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+        assert re.search(rf"{re.escape(rel)}:1:(1: error:)? {re.escape(message)}", result.output), result.output
+
+
 def test_a_catalog_that_is_not_one_is_an_error_at_its_line(tmp_path):
     root = site_copy(tmp_path / "site", "de", theme="brand")
     catalog_file = root / "themes" / "brand" / "locale" / "de" / "LC_MESSAGES" / "messages.po"
