@@ -1,12 +1,9 @@
-/* statusgen's optional script: see docs/themes.md. Its words come from the page. */
+/* statusgen's optional script: see docs/themes.md. Its words and date language come from the page. */
 (function () {
 var I = window.Intl;
 if (!I || !I.DateTimeFormat) return;
 var lang = document.documentElement.lang || undefined, now = Date.now(), year = new Date(now).getFullYear(), fmts = {};
-// Dates in the reader's own form of the page's language (en-GB on an "en" page), else in the page's:
-// a sentence of the page never mixes two languages.
-var mine = navigator.language || "", loc = mine || lang;
-if (lang && mine.split("-")[0].toLowerCase() !== lang.split("-")[0].toLowerCase()) loc = lang;
+var mine = navigator.language || "", loc = mine.split("-")[0] == (lang || "").split("-")[0] ? mine : lang;
 function fmt(y) {
 return fmts[y] || (fmts[y] = new I.DateTimeFormat(loc, {
 day: "numeric", month: "short", year: y ? "numeric" : undefined,
