@@ -549,8 +549,8 @@ def review(dirs: list[Path], tag: str, root: Path, boundary: Boundary, where: tu
     template = Path(dirs[-1]) / TEMPLATE
     try:
         wanted = [m.id for m in read_po(io.BytesIO(boundary.read(template, THEME_FILE_SIZE))) if m.id]
-    except (SiteFileError, PoFileError, OSError):
-        return
+    except (SiteFileError, PoFileError, OSError, ValueError):
+        return  # no template to count against (a site's own copy of the default theme may lack it)
     have = merge([catalog for _path, catalog, _problems in read]).ids
     missing = [i[0] if isinstance(i, (tuple, list)) else i for i in wanted]
     missing = [m for m in missing if m not in have]
@@ -585,7 +585,7 @@ def starter(dirs: list[Path], tag: str | None, root: Path, boundary: Boundary) -
         raise CatalogError(f"{_shown(Path(root), template_path)}:1: cannot read the theme's messages: it {exc.message}") from None
     if tag is None:
         return data
-    template = read_po(io.BytesIO(data))
+    template, _unused = read_catalog(data, SOURCE, _shown(Path(root), template_path))  # CatalogError if unreadable
     found = catalogs(dirs)
     name = resolve(tag, found)
     read = read_catalogs(found.get(name, []), Path(root), boundary) if name else []
