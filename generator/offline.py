@@ -20,7 +20,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from generator.language import ENGLISH, Language
+from generator.language import ENGLISH, Language, template_functions
 from generator.model import STATUS_LABELS, Site
 from generator.status import EventState, Snapshot
 from generator.timestamps import UTC, isoformat
@@ -172,5 +172,6 @@ def render_offline(snap: Snapshot, root: Path) -> dict[str, bytes]:
     )
     env.policies["ext.i18n.trimmed"] = True
     env.install_gettext_callables(language.words.gettext, language.words.ngettext, newstyle=True)
+    env.globals.update(template_functions(language.words))
     html = env.get_template("offline.html").render(offline_context(snap, language))
     return {"offline.html": html.encode("utf-8")}

@@ -29,7 +29,7 @@ import generator
 from generator.errors import StatusgenError
 from generator.limits import THEME_FILE_SIZE
 from generator.markup import excerpt, to_html
-from generator.language import ENGLISH, Language
+from generator.language import ENGLISH, Language, template_functions
 from generator.language import load as load_language
 from generator.model import COMPONENT_STATUS_LABELS, Component, Group, N_
 from generator.sitefiles import Boundary, SiteFileError
@@ -487,6 +487,7 @@ def environment(dirs: list[Path], root: Path | None = None, boundary: Boundary |
     )
     env.policies["ext.i18n.trimmed"] = True
     env.install_gettext_callables(language.words.gettext, language.words.ngettext, newstyle=True)
+    env.globals.update(template_functions(language.words))  # the same, without a context lookup per call
     _ = language.words.gettext
     env.filters.update(
         markdown=markdown_filter,
