@@ -13,7 +13,9 @@ from urllib.parse import urlsplit
 from icalendar import Calendar, Event, vDuration
 
 from generator import paths
+from generator.language import ENGLISH, Language, site_language
 from generator.markup import to_text
+from generator.model import STATUS_LABELS
 from generator.status import EventState, Snapshot
 
 PRODID = "-//statusgen//maintenance calendar//EN"
@@ -34,16 +36,17 @@ def sequence(state: EventState) -> int:
     return max(0, len(state.updates) - 1)
 
 
-def _description(snap: Snapshot, state: EventState) -> str:
+def _description(snap: Snapshot, state: EventState, language: Language = ENGLISH) -> str:
+    _ = language.gettext
     names = [c.name for c in snap.content.catalog.components if c.id in state.incident.components]
-    parts = [f"Affected components: {', '.join(names) if names else 'none'}"]
+    parts = [_("Affected components: %(names)s", names=", ".join(names)) if names else _("Affected components: none")]
     if state.latest is not None:
-        parts.append(f"{state.latest.label}: {to_text(state.latest.body)}")
+        parts.append(f"{_(STATUS_LABELS[state.latest.status])}: {to_text(state.latest.body)}")
     parts.append(paths.incident_url(snap.content.site, state.incident))
     return "\n\n".join(parts)
 
 
-def event(snap: Snapshot, state: EventState, host: str) -> Event:
+def event(snap: Snapshot, state: EventState, host: str, language: Language = ENGLISH) -> Event:
     incident = state.incident
     start, end = state.timespan
     changed = state.updated_at or start
@@ -56,30 +59,35 @@ def event(snap: Snapshot, state: EventState, host: str) -> Event:
     ev.add("sequence", sequence(state))
     ev.add("dtstart", start)
     ev.add("dtend", end)
-    ev.add("summary", ("Cancelled: " if state.status == "cancelled" else "") + incident.title)
+    cancelled = state.status == "cancelled"
+    summary = language.gettext("Cancelled: %(title)s", title=incident.title) if cancelled else incident.title
+    tag = {"LANGUAGE": snap.content.site.language}  # RFC 5545: the language of the text
+    ev.add("summary", summary, parameters=tag)
     ev.add("status", "CANCELLED" if state.status == "cancelled" else "CONFIRMED")
     ev.add("transp", "TRANSPARENT")  # it does not make the subscriber busy
     ev.add("url", paths.incident_url(snap.content.site, incident))
-    ev.add("description", _description(snap, state))
+    ev.add("description", _description(snap, state, language), parameters=tag)
     return ev
 
 
-def calendar(snap: Snapshot) -> Calendar:
+def calendar(snap: Snapshot, language: Language = ENGLISH) -> Calendar:
+    """The calendar; its prose (names, summaries, descriptions) in `language`."""
     site = snap.content.site
     host = urlsplit(site.url).hostname
+    name = language.gettext("%(site)s: maintenance", site=site.title)
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("name", f"{site.title}: maintenance")
-    cal.add("x-wr-calname", f"{site.title}: maintenance")
+    cal.add("name", name)
+    cal.add("x-wr-calname", name)
     cal.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", vDuration(REFRESH))
     for state in snap.calendar:
-        cal.add_component(event(snap, state, host))
+        cal.add_component(event(snap, state, host, language))
     return cal
 
 
 def render_calendar(snap: Snapshot, root: Path) -> dict[str, bytes]:
-    return {paths.CALENDAR: calendar(snap).to_ical()}
+    return {paths.CALENDAR: calendar(snap, site_language(root, snap.content.site)).to_ical()}

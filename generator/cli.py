@@ -375,6 +375,45 @@ def docs(topic):
     click.echo(f"\nstatusgen docs TOPIC prints one. On the web: {DOCS_URL}")
 
 
+@main.command()
+@click.argument("language", required=False)
+@site_option
+def messages(language, site):
+    """Print the theme's messages as a gettext catalog, to translate the theme.
+
+    Without LANGUAGE: the template of every message (messages.pot). With it: a catalog
+    for that language, with the translations the site's theme already has (none for a
+    new language). Save it as themes/<theme>/locale/<lang>/LC_MESSAGES/messages.po in
+    the site; `statusgen docs themes` says more.
+
+    \b
+    Example:
+      statusgen messages > messages.pot
+      statusgen messages nl > themes/default/locale/nl/LC_MESSAGES/messages.po
+    """
+    from generator.language import starter
+    from generator.themes import DEFAULT_THEME, theme_boundary, theme_dirs
+
+    root, theme = Path("."), DEFAULT_THEME
+    if site is not None or _inside_a_site():
+        from generator.authoring import find_site, read_settings
+
+        root = find_site(site)
+        theme = read_settings(root).site.theme
+    if language is not None:
+        import langcodes
+
+        if not langcodes.tag_is_valid(language):
+            raise click.BadParameter(f"{language!r} is not a BCP 47 language tag such as nl, de or pt-BR",
+                                     param_hint="LANGUAGE")
+    click.echo(starter(theme_dirs(root, theme), language, root, theme_boundary(root)).decode("utf-8"), nl=False)
+
+
+def _inside_a_site() -> bool:
+    here = Path.cwd()
+    return any((folder / "content" / "site.yaml").is_file() for folder in (here, *here.parents))
+
+
 def _duration(ctx, param, value):
     from generator.timestamps import parse_duration
 

@@ -15,11 +15,13 @@ from pathlib import Path
 
 from generator.catalog import parse_catalog
 from generator.incidents import load_incidents
+from generator.language import review as review_catalogs
 from generator.model import Catalog, Content, Site
 from generator.notify.channels import check_components
 from generator.problems import Problems
 from generator.settings import parse_site
 from generator.sitefiles import Boundary
+from generator.themes import DEFAULT_THEME, ThemeError, theme_boundary, theme_dirs
 from generator.timestamps import EPOCH
 from generator.yamlsource import read_yaml
 
@@ -42,7 +44,21 @@ def read_site(root: Path, problems: Problems, boundary: Boundary | None = None) 
         problems.error(SITE_FILE, 1, 1, f"no site settings: {root}/{SITE_FILE} does not exist (is {root} a statusgen site?)")
         return None
     boundary = boundary or Boundary(root)
-    return parse_site(read_yaml(root / SITE_FILE, SITE_FILE, problems, boundary), SITE_FILE, problems)
+    data = read_yaml(root / SITE_FILE, SITE_FILE, problems, boundary)
+    site = parse_site(data, SITE_FILE, problems)
+    if site is not None:
+        review_language(root, site, data, problems)
+    return site
+
+
+def review_language(root: Path, site: Site, data, problems: Problems) -> None:
+    """The theme speaks the site's language: a catalog for it, read cleanly (generator/language.py)."""
+    try:
+        dirs = theme_dirs(root, site.theme)
+    except ThemeError:
+        dirs = theme_dirs(root, DEFAULT_THEME)  # a missing theme is the build's to report
+    where = data.value_at("language") if "language" in data else (1, 1)
+    review_catalogs(dirs, site.language, root, theme_boundary(root), where, problems)
 
 
 def read_settings(root: Path, problems: Problems, boundary: Boundary | None = None) -> Settings | None:

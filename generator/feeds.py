@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from feedgen.feed import FeedGenerator
 
 from generator import paths
+from generator.language import ENGLISH, Language, site_language
 from generator.markup import to_html
 from generator.model import STATUS_LABELS, Site, Update
 from generator.status import EventState, Snapshot
@@ -53,12 +54,12 @@ def entry_id(site: Site, entry: Entry) -> str:
     return f"tag:{parts.hostname},{entry.at:%Y-%m-%d}:{parts.path}{paths.incident_page(entry.state.id)}{entry.update.anchor}"
 
 
-def entry_title(entry: Entry) -> str:
+def entry_title(entry: Entry, language: Language = ENGLISH) -> str:
     # The event's status as this update left it, as the API's incident_updates[].status says.
-    return f"[{STATUS_LABELS[entry.status]}] {entry.state.incident.title}"
+    return f"[{language.gettext(STATUS_LABELS[entry.status])}] {entry.state.incident.title}"
 
 
-def entry_html(snap: Snapshot, entry: Entry) -> str:
+def entry_html(snap: Snapshot, entry: Entry, language: Language = ENGLISH) -> str:
     """The update's sanitized HTML, then what it affects (and, for maintenance, the window)."""
     incident = entry.state.incident
     catalog = snap.content.catalog
@@ -67,13 +68,18 @@ def entry_html(snap: Snapshot, entry: Entry) -> str:
         parts.insert(0, to_html(incident.summary))  # the first entry also carries the notice's preamble
     names = [c.name for c in catalog.components if c.id in incident.components]
     if names:
-        parts.append(f"<p>Affected components: {html.escape(', '.join(names))}</p>")
+        text = language.gettext("Affected components: %(names)s", names=", ".join(names))
+        parts.append(f"<p>{html.escape(text)}</p>")
     if incident.is_maintenance and incident.start and incident.end:
-        parts.append(f"<p>Window: {heading_stamp(incident.start)} to {heading_stamp(incident.end)}</p>")
+        # The stamps stay as authors write them (UTC, ISO 8601): unambiguous in any language.
+        text = language.gettext("Window: %(start)s to %(end)s", start=heading_stamp(incident.start),
+                                end=heading_stamp(incident.end))
+        parts.append(f"<p>{html.escape(text)}</p>")
     return "\n".join(p for p in parts if p)
 
 
-def _generator(snap: Snapshot, title: str, page_url: str, self_url: str, entries: list[Entry], fallback: datetime) -> FeedGenerator:
+def _generator(snap: Snapshot, title: str, page_url: str, self_url: str, entries: list[Entry], fallback: datetime,
+               language: Language = ENGLISH) -> FeedGenerator:
     site = snap.content.site
     fg = FeedGenerator()
     fg.id(self_url.rsplit(".", 1)[0])  # the same id for the RSS and Atom forms of one feed
@@ -88,36 +94,44 @@ def _generator(snap: Snapshot, title: str, page_url: str, self_url: str, entries
     for entry in entries:
         fe = fg.add_entry(order="append")
         fe.guid(entry_id(site, entry), permalink=False)
-        fe.title(entry_title(entry))
+        fe.title(entry_title(entry, language))
         fe.link(href=paths.permalink(site, entry.state.incident, entry.update), rel="alternate")
-        fe.content(entry_html(snap, entry), type="html")
+        fe.content(entry_html(snap, entry, language), type="html")
         fe.published(entry.at)
         fe.updated(entry.at)
     return fg
 
 
-def feed_pair(snap: Snapshot, folder: str, title: str, entries: list[Entry], fallback: datetime) -> dict[str, bytes]:
+def feed_pair(snap: Snapshot, folder: str, title: str, entries: list[Entry], fallback: datetime,
+              language: Language = ENGLISH) -> dict[str, bytes]:
     """`<folder>history.atom` and `<folder>history.rss` for one list of entries."""
     site = snap.content.site
     page_url = paths.url(site, folder)
     out = {}
     for ext in ("atom", "rss"):
-        fg = _generator(snap, title, page_url, paths.url(site, paths.feed(folder, ext)), entries, fallback)
+        fg = _generator(snap, title, page_url, paths.url(site, paths.feed(folder, ext)), entries, fallback, language)
         data = fg.atom_str(pretty=True) if ext == "atom" else fg.rss_str(pretty=True)
         out[paths.feed(folder, ext)] = data
     return out
 
 
 def render_feeds(snap: Snapshot, root: Path) -> dict[str, bytes]:
-    """`history.atom|rss` for the site and `components/<id>/history.atom|rss` per component."""
+    """`history.atom|rss` for the site and `components/<id>/history.atom|rss` per component.
+
+    Their prose is in the site's language, as its theme translates it.
+    """
+
     site = snap.content.site
     catalog = snap.content.catalog
+    language = site_language(root, site)
     newest = snap.updated_at or EPOCH
-    files = feed_pair(snap, "", f"{site.title}: incident history", entries_for(snap), newest)
+    title = language.gettext("%(site)s: incident history", site=site.title)
+    files = feed_pair(snap, "", title, entries_for(snap), newest, language)
     for component in catalog.components:
         since = component.since
         # An empty feed still needs an updated time: the component's start, not the clock.
         fallback = datetime(since.year, since.month, since.day, tzinfo=UTC) if since else EPOCH
         entries = entries_for(snap, (component.id,))
-        files.update(feed_pair(snap, paths.component_page(component.id), f"{site.title}: {component.name}", entries, fallback))
+        files.update(feed_pair(snap, paths.component_page(component.id), f"{site.title}: {component.name}", entries, fallback,
+                               language))
     return files

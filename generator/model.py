@@ -15,6 +15,16 @@ SEVERITY = {s: len(COMPONENT_STATUSES) - i for i, s in enumerate(COMPONENT_STATU
 INCIDENT_COMPONENT_STATUSES = ("degraded_performance", "partial_outage", "major_outage")
 MAINTENANCE_COMPONENT_STATUSES = ("under_maintenance", "degraded_performance", "partial_outage", "major_outage")
 
+
+def N_(message: str) -> str:
+    """Marks words the pages show for extraction into the theme's catalog (babel.cfg).
+
+    The value stays English: the API and the files use it as it is, and the pages
+    translate it where they show it.
+    """
+    return message
+
+
 IMPACTS = ("none", "minor", "major", "critical")
 IMPACT_OF_STATUS = {
     "degraded_performance": "minor",
@@ -26,24 +36,25 @@ IMPACT_OF_STATUS = {
 INCIDENT_STATUSES = ("investigating", "identified", "monitoring", "update", "resolved", "postmortem")
 MAINTENANCE_STATUSES = ("scheduled", "in_progress", "verifying", "completed", "cancelled", "update")
 STATUS_LABELS = {
-    "investigating": "Investigating",
-    "identified": "Identified",
-    "monitoring": "Monitoring",
-    "update": "Update",
-    "resolved": "Resolved",
-    "postmortem": "Postmortem",
-    "scheduled": "Scheduled",
-    "in_progress": "In progress",
-    "verifying": "Verifying",
-    "completed": "Completed",
-    "cancelled": "Cancelled",
+    "investigating": N_("Investigating"),
+    "identified": N_("Identified"),
+    "monitoring": N_("Monitoring"),
+    # Translators: the status of an update that brings news but changes no status.
+    "update": N_("Update"),
+    "resolved": N_("Resolved"),
+    "postmortem": N_("Postmortem"),
+    "scheduled": N_("Scheduled"),
+    "in_progress": N_("In progress"),
+    "verifying": N_("Verifying"),
+    "completed": N_("Completed"),
+    "cancelled": N_("Cancelled"),
 }
 COMPONENT_STATUS_LABELS = {
-    "operational": "Operational",
-    "degraded_performance": "Degraded performance",
-    "partial_outage": "Partial outage",
-    "major_outage": "Major outage",
-    "under_maintenance": "Under maintenance",
+    "operational": N_("Operational"),
+    "degraded_performance": N_("Degraded performance"),
+    "partial_outage": N_("Partial outage"),
+    "major_outage": N_("Major outage"),
+    "under_maintenance": N_("Under maintenance"),
 }
 
 DEFAULT_UPTIME_WEIGHTS = {"major_outage": 1.0, "partial_outage": 0.3, "degraded_performance": 0.0}

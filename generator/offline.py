@@ -5,7 +5,8 @@ bucket), possibly for any path, so it is fully self-contained: inline CSS, a
 tiny inline script (allowed by hash in its Content-Security-Policy, which
 forbids every other request), absolute links, and no favicon request. It
 names the maintenance in progress, or else the next one, with its window in
-UTC; the script adds the window in the reader's own time.
+UTC; the script adds the window in the reader's own time. Its words are the
+theme's, in the site's language.
 """
 
 from __future__ import annotations
@@ -20,13 +21,12 @@ import jinja2
 from markupsafe import Markup
 
 from generator import paths
-from generator.model import Site
+from generator.language import ENGLISH, Language, site_language, template_functions
+from generator.model import STATUS_LABELS, Site
 from generator.status import EventState, Snapshot
 from generator.timestamps import UTC, isoformat
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MAX_LISTED = 3
 
 CSS = (
@@ -48,17 +48,20 @@ CSS = (
     ".status{margin-top:1.5rem}"
 )
 
-# Adds "(your time: …)" under each window; without JavaScript the UTC window stands alone.
+# Adds "Your time: …" under each window, its words from data-label; without JavaScript the UTC
+# window stands alone. Dates are in the reader's own locale when it is a form of the page's
+# language (en-GB for an "en" page), else in the page's language.
 JS = (
     "(function(){var f={weekday:'short',day:'numeric',month:'short',hour:'2-digit',minute:'2-digit'},"
-    "h={hour:'2-digit',minute:'2-digit'};"
+    "h={hour:'2-digit',minute:'2-digit'},p=document.documentElement.lang,l=navigator.language||p;"
+    "if(l.split('-')[0].toLowerCase()!==p.split('-')[0].toLowerCase())l=p;"
     "document.querySelectorAll('.local').forEach(function(e){"
     "var s=new Date(e.getAttribute('data-start')),t=new Date(e.getAttribute('data-end'));"
     "if(isNaN(s)||isNaN(t))return;"
     "var same=s.toDateString()===t.toDateString(),"
     "z=(Intl.DateTimeFormat().resolvedOptions().timeZone||'').replace(/_/g,' ');"
-    "e.textContent='Your time'+(z?' ('+z+')':'')+': '+s.toLocaleString(undefined,f)+' \\u2013 '"
-    "+(same?t.toLocaleTimeString(undefined,h):t.toLocaleString(undefined,f));});})();"
+    "e.textContent=e.getAttribute('data-label')+(z?' ('+z+')':'')+': '+s.toLocaleString(l,f)+' \\u2013 '"
+    "+(same?t.toLocaleTimeString(l,h):t.toLocaleString(l,f));});})();"
 )
 
 
@@ -84,55 +87,58 @@ def csp() -> str:
     )
 
 
-def _stamp(dt: datetime) -> str:
+def _stamp(dt: datetime, language: Language) -> str:
     dt = dt.astimezone(UTC)
-    return f"{DAYS[dt.weekday()]} {dt.day} {MONTHS[dt.month - 1]} {dt.year}, {dt:%H:%M}"
+    return language.day_and_time(language.weekday(dt), language.time(dt))
 
 
-def utc_window(start: datetime, end: datetime) -> str:
+def utc_window(start: datetime, end: datetime, language: Language = ENGLISH) -> str:
     """`Wed 2 Dec 2026, 05:00–06:00 UTC`, or both dates when it spans midnight (UTC)."""
     a, b = start.astimezone(UTC), end.astimezone(UTC)
     if a.date() == b.date():
-        return f"{_stamp(a)}–{b:%H:%M} UTC"
-    return f"{_stamp(a)} UTC – {_stamp(b)} UTC"
+        return f"{_stamp(a, language)}–{language.time(b)} UTC"
+    return f"{_stamp(a, language)} UTC – {_stamp(b, language)} UTC"
 
 
-def _listed(site: Site, snap: Snapshot, state: EventState) -> Listed:
+def _listed(site: Site, snap: Snapshot, state: EventState, language: Language) -> Listed:
     incident = state.incident
     start, end = state.timespan
     names = [c.name for c in snap.content.catalog.components if c.id in incident.components]
     return Listed(
         title=incident.title,
         url=paths.incident_url(site, incident),
-        window=utc_window(start, end),
+        window=utc_window(start, end, language),
         start_iso=isoformat(start),
         end_iso=isoformat(end),
-        components=", ".join(names),
+        components=language.names(names),
     )
 
 
-def offline_context(snap: Snapshot) -> dict:
+def offline_context(snap: Snapshot, language: Language = ENGLISH) -> dict:
     """What the page says: maintenance in progress, else the next one, else just where to look."""
     site = snap.content.site
     active = snap.active_maintenances
     upcoming = snap.upcoming_maintenances
+    _ = language.gettext
     incidents = []
     if active:
         emergency = any(s.incident.emergency for s in active)
-        tag, tag_class = ("Emergency maintenance" if emergency else "Maintenance in progress"), "maint"
-        heading = "We're carrying out maintenance"
-        lead = "We'll be back as soon as it is done. The maintenance window:"
+        tag, tag_class = (_("Emergency maintenance") if emergency else _("Maintenance in progress")), "maint"
+        heading = _("We're carrying out maintenance")
+        lead = _("We'll be back as soon as it is done. The maintenance window:")
         shown = active[:MAX_LISTED]
     else:
-        tag, tag_class = "Temporarily unavailable", "warn"
-        heading = "We'll be back soon"
-        lead = "This service is not available right now. Please try again in a few minutes."
+        tag, tag_class = _("Temporarily unavailable"), "warn"
+        heading = _("We'll be back soon")
         shown = upcoming[:1]
         if shown:
-            lead += " Our next planned maintenance:"
+            lead = _("This service is not available right now. Please try again in a few minutes. "
+                     "Our next planned maintenance:")
+        else:
+            lead = _("This service is not available right now. Please try again in a few minutes.")
         incidents = [
             {"title": s.incident.title, "url": paths.incident_url(site, s.incident),
-             "status": s.label}
+             "status": _(STATUS_LABELS[s.status])}
             for s in sorted(snap.active_incidents, key=lambda s: (s.began, s.id), reverse=True)[:MAX_LISTED]
         ]
     host = site.url.split("://", 1)[-1].rstrip("/")
@@ -143,7 +149,7 @@ def offline_context(snap: Snapshot) -> dict:
         "tag_class": tag_class,
         "heading": heading,
         "lead": lead,
-        "maintenances": [_listed(site, snap, s) for s in shown],
+        "maintenances": [_listed(site, snap, s, language) for s in shown],
         "incidents": incidents,
         "css": Markup(CSS),
         "js": Markup(JS),
@@ -153,6 +159,8 @@ def offline_context(snap: Snapshot) -> dict:
 
 def render_offline(snap: Snapshot, root: Path) -> dict[str, bytes]:
     """The producer for `statusgen build`: `{"offline.html": bytes}`."""
+
+    language = site_language(root, snap.content.site)
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=True,
@@ -160,6 +168,10 @@ def render_offline(snap: Snapshot, root: Path) -> dict[str, bytes]:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
     )
-    html = env.get_template("offline.html").render(offline_context(snap))
+    env.policies["ext.i18n.trimmed"] = True
+    env.install_gettext_callables(language.words.gettext, language.words.ngettext, newstyle=True)
+    env.globals.update(template_functions(language.words))
+    html = env.get_template("offline.html").render(offline_context(snap, language))
     return {paths.OFFLINE: html.encode("utf-8")}

@@ -16,7 +16,6 @@ its links start at the site's path prefix instead.
 from __future__ import annotations
 
 import hashlib
-import math
 import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,15 +25,16 @@ from typing import Callable
 import jinja2
 from markupsafe import Markup
 
-import generator
 from generator import paths
-from generator.errors import StatusgenError
 from generator.limits import THEME_FILE_SIZE
 from generator.markup import excerpt, to_html
-from generator.model import COMPONENT_STATUS_LABELS, Component, Group
+from generator.language import ENGLISH, Language, template_functions
+from generator.themes import ThemeError, theme_boundary, theme_dirs
+from generator.language import load as load_language
+from generator.model import COMPONENT_STATUS_LABELS, Component, Group, N_
 from generator.sitefiles import Boundary, SiteFileError
 from generator.status import RECENT_DAYS, DayUptime, EventState, Snapshot, Uptime
-from generator.timestamps import UTC, format_duration, isoformat
+from generator.timestamps import UTC, isoformat
 
 HISTORY_PER_PAGE = 50
 RECENT_MAX = 10
@@ -44,14 +44,13 @@ HOME_EVENTS_MAX = 10  # active incidents, and maintenances in each list, shown o
 # component pages carry the days, so the home page stays small.
 DAY_TITLES_MAX = 400
 COMPONENT_EVENTS_MAX = 50
-DEFAULT_THEME = "default"
 # Paths written by other producers (feeds, calendar, API, badges); the pages link to them.
-IMPACT_LABELS = {
-    "none": "No impact",
-    "minor": "Minor",
-    "major": "Major",
-    "critical": "Critical",
-    "maintenance": "Maintenance",
+IMPACT_LABELS = {  # Translators: an incident's impact, under the heading "Impact".
+    "none": N_("No impact"),
+    "minor": N_("Minor"),
+    "major": N_("Major"),
+    "critical": N_("Critical"),
+    "maintenance": N_("Maintenance"),
 }
 INDICATOR_CLASSES = {"none": "ok", "minor": "minor", "major": "major", "critical": "critical", "maintenance": "maint"}
 # One-letter CSS classes keep the 90-day bars small: a home page has hundreds of them.
@@ -62,59 +61,50 @@ DAY_CLASSES = {
     "major_outage": "m",
     "under_maintenance": "w",
 }
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
-               "September", "October", "November", "December")
-
-
-class ThemeError(StatusgenError):
-    """A theme that cannot be used: named in site.yaml but missing, a file it may not read, or a template error."""
 
 
 # --- formatting (also the templates' filters) ------------------------------
-
-
-# Languages whose readers expect a 12-hour clock (CLDR's preferred hour cycle is h12); 24-hour otherwise.
-# A bare "en" is international English: 24-hour, day before month, as the rest of the page.
-TWELVE_HOUR_LANGUAGES = frozenset({"en-us", "en-ca", "en-au", "en-nz", "en-in", "en-ph"})
 
 
 @dataclass(frozen=True)
 class Clock:
     """How the pages write times without the script: in the site's zone, named by its abbreviation.
 
-    The year is left out for the year of `now` (in the site's zone). The optional
-    script rewrites each `<time>` in the reader's own zone by the same rules.
+    Dates and times are written as the site's language writes them (CLDR, through Babel):
+    `26 Nov, 09:40 CET`, `26. Nov., 09:40 MEZ`, `Nov 26, 9:40 AM EST` for `en-US`. The year
+    is left out for the year of `now` (in the site's zone). The optional script rewrites
+    each `<time>` in the reader's own zone by the same rules.
     """
 
     tz: object = UTC  # a tzinfo
-    twelve_hour: bool = False
+    language: Language = ENGLISH
     year: int = 0  # the current year in tz: dates in it are written without one
 
     @classmethod
-    def for_site(cls, site, now: datetime) -> "Clock":
-        return cls(site.timezone, site.language.lower() in TWELVE_HOUR_LANGUAGES, now.astimezone(site.timezone).year)
+    def for_site(cls, site, now: datetime, language: Language | None = None) -> "Clock":
+        language = language or Language.for_tag(site.language)
+        return cls(site.timezone, language, now.astimezone(site.timezone).year)
 
     def local(self, dt: datetime) -> datetime:
         return dt.astimezone(self.tz)
 
     def day(self, local: datetime) -> str:
-        year = "" if local.year == self.year else f" {local.year}"
-        return f"{local.day} {MONTHS[local.month - 1]}{year}"
+        return self.language.day(local, year=local.year != self.year)
 
     def hm(self, local: datetime) -> str:
-        if self.twelve_hour:
-            return f"{local.hour % 12 or 12}:{local.minute:02d} {'AM' if local.hour < 12 else 'PM'}"
-        return f"{local.hour:02d}:{local.minute:02d}"
+        return self.language.time(local)
 
     def zone(self, local: datetime) -> str:
-        name = local.tzname() or "UTC"
-        return "UTC" + name if name[:1] in "+-" else name  # zones without an abbreviation: UTC+04
+        return self.language.zone(local)  # zones without an abbreviation: UTC+04
+
+    def stamp(self, local: datetime) -> str:
+        """`26 Nov, 09:40`: the day and the time, without the zone."""
+        return self.language.day_and_time(self.day(local), self.hm(local))
 
     def datetime(self, dt: datetime) -> str:
         """`26 Nov, 09:40 CET`; `3 Dec 2025, 14:02 CET` for another year."""
         local = self.local(dt)
-        return f"{self.day(local)}, {self.hm(local)} {self.zone(local)}"
+        return f"{self.stamp(local)} {self.zone(local)}"
 
 
 UTC_CLOCK = Clock()
@@ -130,19 +120,19 @@ def fmt_datetime(dt: datetime, clock: Clock = UTC_CLOCK) -> str:
     return clock.datetime(dt)
 
 
-def short_date(d) -> str:
-    return f"{d.day} {MONTHS[d.month - 1]}"
+def short_date(d, language: Language = ENGLISH) -> str:
+    return language.day(d)
 
 
-def fmt_date(d) -> str:
-    return f"{d.day} {MONTHS[d.month - 1]} {d.year}"
+def fmt_date(d, language: Language = ENGLISH) -> str:
+    return language.day(d, year=True)
 
 
 def time_tag(dt: datetime | None, clock: Clock = UTC_CLOCK) -> Markup:
     """A `<time>` carrying the UTC instant, written in the site's zone; the optional script rewrites it."""
     if dt is None:
         return Markup("")
-    return Markup(f'<time datetime="{isoformat(dt)}">{clock.datetime(dt)}</time>')
+    return Markup(f'<time datetime="{isoformat(dt)}">{clock.datetime(dt)}</time>')  # CLDR's words: nothing to escape
 
 
 def range_tag(start: datetime | None, end: datetime | None, clock: Clock = UTC_CLOCK) -> Markup:
@@ -157,9 +147,9 @@ def range_tag(start: datetime | None, end: datetime | None, clock: Clock = UTC_C
         return time_tag(start, clock)
     a, b = clock.local(start), clock.local(end)
     za, zb = clock.zone(a), clock.zone(b)
-    first = f"{clock.day(a)}, {clock.hm(a)}" + ("" if za == zb else f" {za}")
+    first = clock.stamp(a) + ("" if za == zb else f" {za}")
     same_day = (a.year, a.month, a.day) == (b.year, b.month, b.day)
-    second = (clock.hm(b) if same_day else f"{clock.day(b)}, {clock.hm(b)}") + f" {zb}"
+    second = (clock.hm(b) if same_day else clock.stamp(b)) + f" {zb}"
     dash = "–" if same_day else " – "
     return Markup(f'<span class="range"><time datetime="{isoformat(start)}">{first}</time>{dash}'
                   f'<time datetime="{isoformat(end)}">{second}</time></span>')
@@ -179,15 +169,15 @@ def duration_parts(delta: timedelta | None) -> tuple[int, int, int]:
     return days, hours, (mins if not days else 0)
 
 
-def fmt_percent(value: float | None) -> str:
+def fmt_percent(value: float | None, language: Language = ENGLISH) -> str:
     """Uptime, rounded down so 99.996% never shows as 100.00%."""
     if value is None:
-        return "no data"
-    return f"{math.floor(value * 100) / 100:.2f}%"
+        return language.gettext("no data")
+    return language.percent(value)
 
 
-def fmt_duration(delta: timedelta | None) -> str:
-    return format_duration(delta) if delta is not None else ""
+def fmt_duration(delta: timedelta | None, language: Language = ENGLISH) -> str:
+    return language.duration(delta) if delta is not None else ""
 
 
 def markdown_filter(text: str) -> Markup:
@@ -231,30 +221,32 @@ class GroupView:
     members: tuple[ComponentView, ...]
 
 
-BRIEF_LABELS = {**COMPONENT_STATUS_LABELS, "degraded_performance": "Degraded"}
+# Translators: "Degraded performance", shortened for an uptime bar's tooltip.
+BRIEF_LABELS = {**COMPONENT_STATUS_LABELS, "degraded_performance": N_("Degraded")}
 
 
-def _downtime_text(day: DayUptime, labels: dict = COMPONENT_STATUS_LABELS) -> str:
+def _downtime_text(day: DayUptime, labels: dict = COMPONENT_STATUS_LABELS, language: Language = ENGLISH) -> str:
     parts = []
     for status in ("major_outage", "partial_outage", "degraded_performance"):
         secs = day.outage.get(status, 0)
         if secs > 0:
-            parts.append(f"{labels[status]} {format_duration(timedelta(seconds=secs))}")
-    return ", ".join(parts) if parts else "No downtime"
+            parts.append(f"{language.gettext(labels[status])} {language.duration(timedelta(seconds=secs))}")
+    return ", ".join(parts) if parts else language.gettext("No downtime")
 
 
-def uptime_bar(uptime: Uptime, events: dict) -> tuple[BarItem, ...]:
+def uptime_bar(uptime: Uptime, events: dict, language: Language = ENGLISH) -> tuple[BarItem, ...]:
     """One cell per day, oldest first; days with events carry an anchor for the component page."""
     items: list[BarItem] = []
+    _ = language.gettext
     for day in uptime.days:
         touching = tuple(events[i] for i in day.incidents if i in events)
         if not touching:
             no_data = day.counted <= 0
             items.append(BarItem(
                 css="x" if no_data else "o",
-                label=fmt_date(day.day),
-                short=short_date(day.day),
-                text="No data" if no_data else "No downtime",
+                label=fmt_date(day.day, language),
+                short=short_date(day.day, language),
+                text=_("No data") if no_data else _("No downtime"),
                 brief="",
                 uptime="",
                 events=(),
@@ -263,20 +255,21 @@ def uptime_bar(uptime: Uptime, events: dict) -> tuple[BarItem, ...]:
         worst = day.worst
         if worst == "operational" and any(e.incident.is_maintenance for e in touching):
             worst = "under_maintenance"
+        maintenance = worst == "under_maintenance"
         items.append(BarItem(
             css=DAY_CLASSES[worst],
-            label=fmt_date(day.day),
-            short=short_date(day.day),
-            text=_downtime_text(day) if worst != "under_maintenance" else "Maintenance, no downtime",
-            brief=_downtime_text(day, BRIEF_LABELS) if worst != "under_maintenance" else "Maintenance",
-            uptime=fmt_percent(None if day.uptime is None else day.uptime * 100),
+            label=fmt_date(day.day, language),
+            short=short_date(day.day, language),
+            text=_("Maintenance, no downtime") if maintenance else _downtime_text(day, language=language),
+            brief=_("Maintenance") if maintenance else _downtime_text(day, BRIEF_LABELS, language),
+            uptime=fmt_percent(None if day.uptime is None else day.uptime * 100, language),
             events=touching,
             anchor=f"d-{day.day.isoformat()}",
         ))
     return tuple(items)
 
 
-def component_views(snap: Snapshot) -> dict[str, ComponentView]:
+def component_views(snap: Snapshot, language: Language = ENGLISH) -> dict[str, ComponentView]:
     views = {}
     for component in snap.content.catalog.components:
         uptime = snap.uptime(component)
@@ -284,16 +277,16 @@ def component_views(snap: Snapshot) -> dict[str, ComponentView]:
         views[component.id] = ComponentView(
             component=component,
             status=status,
-            status_label=COMPONENT_STATUS_LABELS[status],
+            status_label=language.gettext(COMPONENT_STATUS_LABELS[status]),
             uptime=uptime,
-            uptime_percent=fmt_percent(uptime.percent),
-            bar=uptime_bar(uptime, snap.events),
+            uptime_percent=fmt_percent(uptime.percent, language),
+            bar=uptime_bar(uptime, snap.events, language),
             visible=not component.only_show_if_degraded or status != "operational",
         )
     return views
 
 
-def catalog_views(snap: Snapshot, views: dict[str, ComponentView]) -> list:
+def catalog_views(snap: Snapshot, views: dict[str, ComponentView], language: Language = ENGLISH) -> list:
     """The home page's component list: components and groups in page order."""
     out = []
     for entry in snap.content.catalog.entries:
@@ -301,14 +294,14 @@ def catalog_views(snap: Snapshot, views: dict[str, ComponentView]) -> list:
             members = tuple(views[c.id] for c in entry.components if views[c.id].visible)
             if members:
                 status = snap.group_status(entry)
-                out.append(GroupView(entry, status, COMPONENT_STATUS_LABELS[status], members))
+                out.append(GroupView(entry, status, language.gettext(COMPONENT_STATUS_LABELS[status]), members))
         elif views[entry.id].visible:
             out.append(views[entry.id])
     return out
 
 
-def history_pages(events: list[EventState], now: datetime | None = None,
-                  tz=UTC) -> list[list[tuple[str, list[EventState]]]]:
+def history_pages(events: list[EventState], now: datetime | None = None, tz=UTC,
+                  language: Language = ENGLISH) -> list[list[tuple[str, list[EventState]]]]:
     """Pages of (month heading, events) groups, newest first.
 
     Every month in range appears, a quiet one with no events (the page says
@@ -324,7 +317,7 @@ def history_pages(events: list[EventState], now: datetime | None = None,
         return local.year, local.month
 
     def label(key) -> str:
-        return f"{MONTH_NAMES[key[1] - 1]} {key[0]}" if key else "Undated"
+        return language.month(key[0], key[1]) if key else language.gettext("Undated")
 
     def months_between(newer, older):
         """Months after `older` and before `newer`, newest first."""
@@ -373,32 +366,6 @@ def _changed_at(state: EventState, now: datetime) -> datetime | None:
 # --- themes ----------------------------------------------------------------------
 
 
-def default_theme_dir(root: Path) -> Path:
-    """The site's own copy of the default theme, else the one shipped with statusgen."""
-    local = Path(root) / "themes" / DEFAULT_THEME
-    if (local / "templates").is_dir():
-        return local
-    package = Path(generator.__file__).resolve().parent
-    installed = package / "themes" / DEFAULT_THEME  # where a wheel puts it
-    return installed if installed.is_dir() else package.parent / "themes" / DEFAULT_THEME
-
-
-def theme_dirs(root: Path, theme: str) -> list[Path]:
-    """Theme folders, most specific first: the chosen theme, then the default."""
-    default = default_theme_dir(root)
-    if theme == DEFAULT_THEME:
-        return [default]
-    chosen = Path(root) / "themes" / theme
-    if not chosen.is_dir():
-        raise ThemeError(f'content/site.yaml: theme "{theme}" not found: {chosen} does not exist')
-    return [chosen, default]
-
-
-def theme_boundary(root: Path) -> Boundary:
-    """What a theme may read: the site's content/ and themes/, and the theme shipped with statusgen."""
-    return Boundary(root, (default_theme_dir(root),))
-
-
 def _read_theme_file(boundary: Boundary, root: Path, path: Path) -> bytes:
     try:
         return boundary.read(path, THEME_FILE_SIZE)
@@ -441,8 +408,14 @@ class ThemeLoader(jinja2.BaseLoader):
         raise jinja2.TemplateNotFound(template)
 
 
-def environment(dirs: list[Path], root: Path | None = None, boundary: Boundary | None = None) -> jinja2.Environment:
-    """Templates looked up in order; "!default/x.html" always means the default theme's x.html."""
+def environment(dirs: list[Path], root: Path | None = None, boundary: Boundary | None = None,
+                language: Language = ENGLISH) -> jinja2.Environment:
+    """Templates looked up in order; "!default/x.html" always means the default theme's x.html.
+
+    Templates speak `language`: `_()`, `ngettext()` and `{% trans %}` (Jinja's i18n extension,
+    newstyle, trimmed) read its catalog, and the filters write its dates and numbers.
+    babel.cfg extracts the messages with the same options.
+    """
     root = Path(root) if root else Path(dirs[0]).parent.parent
     loader = ThemeLoader(dirs, root, boundary or theme_boundary(root))
     env = jinja2.Environment(
@@ -453,7 +426,15 @@ def environment(dirs: list[Path], root: Path | None = None, boundary: Boundary |
         lstrip_blocks=True,
         keep_trailing_newline=True,
         auto_reload=False,
+        extensions=["jinja2.ext.i18n"],
     )
+    env.policies["ext.i18n.trimmed"] = True
+    env.install_gettext_callables(language.words.gettext, language.words.ngettext, newstyle=True)
+    env.globals.update(template_functions(language.words))  # the same, without a context lookup per call
+    # Links to other pages name them as generator/paths.py does, so a URL changes in one place.
+    env.globals.update(incident_page=paths.incident_page, component_page=paths.component_page,
+                       history_page=paths.history_page)
+    _ = language.words.gettext
     env.filters.update(
         markdown=markdown_filter,
         excerpt=excerpt,
@@ -462,11 +443,13 @@ def environment(dirs: list[Path], root: Path | None = None, boundary: Boundary |
         datetime=jinja2.pass_context(lambda context, dt: fmt_datetime(dt, _clock(context))),
         iso=isoformat,
         duration_parts=duration_parts,
-        date=fmt_date,
-        percent=fmt_percent,
-        duration=fmt_duration,
-        component_status=COMPONENT_STATUS_LABELS.__getitem__,
-        impact=lambda impact: IMPACT_LABELS.get(impact, impact),
+        date=lambda d: fmt_date(d, language),
+        percent=lambda value: fmt_percent(value, language),
+        duration=lambda delta: fmt_duration(delta, language),
+        number=language.number,
+        names=lambda items, lookup=None: language.names([lookup[i] for i in items] if lookup is not None else items),
+        component_status=lambda status: _(COMPONENT_STATUS_LABELS[status]),
+        impact=lambda impact: _(IMPACT_LABELS.get(impact, impact)),
     )
     return env
 
@@ -505,9 +488,10 @@ class Renderer:
         self.site = snap.content.site
         self.dirs = theme_dirs(root, self.site.theme)
         boundary = theme_boundary(root)
-        self.env = environment(self.dirs, root, boundary)
+        self.language = load_language(self.dirs, self.site.language, root, boundary)
+        self.env = environment(self.dirs, root, boundary, self.language)
         self.static = static_files(self.dirs, root, boundary)
-        self.views = component_views(snap)
+        self.views = component_views(snap, self.language)
         self.names = {c.id: c.name for c in snap.content.catalog.components}
         self.names.update({g.id: g.name for g in snap.content.catalog.groups})
         self.shared = {
@@ -516,10 +500,12 @@ class Renderer:
             "now": self.snap.now,
             "indicator": self.snap.indicator,
             "indicator_class": INDICATOR_CLASSES[self.snap.indicator],
-            "description": self.snap.description,
+            # The API keeps Statuspage's English words (clients match on them); pages speak the site's language.
+            "description": self.language.gettext(self.snap.description),
             "component_names": self.names,
             "feeds": {"rss": paths.FEED_RSS, "atom": paths.FEED_ATOM, "calendar": paths.CALENDAR},
-            "clock": Clock.for_site(self.site, self.snap.now),
+            "clock": Clock.for_site(self.site, self.snap.now, self.language),
+            "text_direction": self.language.direction,
             # When the page last changed, as page.updated_at in the API (none before anything happened).
             "updated_at": self.snap.updated_at,
             "stale_after": None,
@@ -601,7 +587,7 @@ class Renderer:
             in_progress=in_progress[:HOME_EVENTS_MAX],
             upcoming=upcoming[:HOME_EVENTS_MAX],
             maintenance_more=max(0, len(in_progress) - HOME_EVENTS_MAX) + max(0, len(upcoming) - HOME_EVENTS_MAX),
-            entries=catalog_views(snap, self.views),
+            entries=catalog_views(snap, self.views, self.language),
             recent=recent,
             recent_more=recent_more,
             recent_days=RECENT_DAYS,
@@ -610,12 +596,13 @@ class Renderer:
             stale_after=self.stale_after,
         )
 
-        pages = history_pages(list(snap.events.values()), snap.now, self.site.timezone)
+        pages = history_pages(list(snap.events.values()), snap.now, self.site.timezone, self.language)
+        _ = self.language.gettext
         for number, groups in enumerate(pages, start=1):
             path = paths.history_page(number)
             listed = [event for _label, events in groups for event in events]
             files[path + paths.HOME] = self.render(
-                "history.html", path, "History" if number == 1 else f"History, page {number}",
+                "history.html", path, _("History") if number == 1 else _("History, page %(number)s", number=number),
                 # An older page changes only with its own events: one update must not rewrite them all.
                 updated_at=max((_changed_at(e, snap.now) for e in listed), default=None) or snap.updated_at,
                 months=groups,
@@ -637,7 +624,7 @@ class Renderer:
                 component_feeds={"rss": paths.feed(path, "rss"), "atom": paths.feed(path, "atom")},
             )
 
-        files[paths.NOT_FOUND] = self.render("404.html", paths.NOT_FOUND, "Page not found")
+        files[paths.NOT_FOUND] = self.render("404.html", paths.NOT_FOUND, self.language.gettext("Page not found"))
         return files
 
 

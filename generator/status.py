@@ -10,15 +10,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
 
-from generator.model import IMPACTS, STATUS_LABELS, Component, Content, Group, Incident, Update, worst
+from generator.model import IMPACTS, STATUS_LABELS, N_, Component, Content, Group, Incident, Update, worst
 from generator.timestamps import UTC
 
 INDICATOR_DESCRIPTIONS = {
-    "none": "All Systems Operational",
-    "minor": "Minor Service Outage",
-    "major": "Partial System Outage",
-    "critical": "Major System Outage",
-    "maintenance": "Service Under Maintenance",
+    "none": N_("All Systems Operational"),
+    "minor": N_("Minor Service Outage"),
+    "major": N_("Partial System Outage"),
+    "critical": N_("Major System Outage"),
+    "maintenance": N_("Service Under Maintenance"),
 }
 RESOLVING = ("resolved", "postmortem")
 RECENT_DAYS = 7  # finished events stay in the home page's list this long

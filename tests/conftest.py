@@ -38,6 +38,29 @@ def built_demo(tmp_path_factory) -> Path:
     return out
 
 
+@pytest.fixture(scope="session")
+def demo_in(tmp_path_factory):
+    """The demo site in another language, built once per session at FIXED_NOW: `demo_in("de")` is its output."""
+    import re
+
+    from generator.build import build
+
+    built: dict[str, Path] = {}
+
+    def build_in(language: str) -> Path:
+        if language not in built:
+            root = tmp_path_factory.mktemp(f"demo-{language}")
+            shutil.copytree(ROOT / "content", root / "content")
+            settings = root / "content" / "site.yaml"
+            settings.write_text(re.sub(r"(?m)^language: .*$", f"language: {language}", settings.read_text(encoding="utf-8")),
+                                encoding="utf-8")
+            build(root, FIXED_NOW, root / "output")
+            built[language] = root / "output"
+        return built[language]
+
+    return build_in
+
+
 def serve_folder(folder: Path):
     """Serve `folder` on 127.0.0.1 on a free port; returns (base URL, server)."""
     handler = functools.partial(QuietHandler, directory=str(folder))

@@ -32,3 +32,27 @@ def test_axe_finds_no_violations(browser, served_demo, node_tools, path, scheme)
         assert result == [], result
     finally:
         context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("language", ["de", "ja", "ar"])
+@pytest.mark.parametrize("path", ["", "incidents/2026-11-19-asana-sync-failing/", "components/api/"])
+def test_axe_finds_no_violations_in_other_languages(browser, demo_in, node_tools, language, path):
+    """The same pages in German, Japanese and Arabic (right to left): lang, dir and the words change, nothing breaks."""
+    from tests.conftest import serve_folder
+
+    url, server = serve_folder(demo_in(language))
+    context = browser.new_context(locale="en-US", bypass_csp=True, viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(url + path, wait_until="networkidle")
+        page.add_script_tag(path=str(node_tools / "axe-core" / "axe.min.js"))
+        result = page.evaluate("""async () => {
+            const r = await axe.run(document, {resultTypes: ['violations']});
+            return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                                           nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ') + ': ' + n.failureSummary)}));
+        }""")
+        assert result == [], result
+    finally:
+        context.close()
+        server.shutdown()

@@ -1,7 +1,8 @@
 """The Nu Html Checker (npm vnu-jar, run with `java -jar`) reports no errors on any page.
 
-Every HTML page of the demo, the offline page, and the pages of a site written to be
-hostile (Markdown full of raw HTML, scripts, odd links and Unicode) are checked in one run.
+Every HTML page of the demo (in English, German, Japanese and Arabic), the offline page, and the
+pages of a site written to be hostile (Markdown full of raw HTML, scripts, odd links and Unicode)
+are checked in one run.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ def vnu(node_tools, files) -> list[dict]:
     return [f"{m.get('url', '').rsplit('/output/', 1)[-1]}:{m.get('lastLine')}: {m.get('message')}" for m in messages]
 
 
-def test_every_page_is_valid_html(built_demo, node_tools, tmp_path):
+def test_every_page_is_valid_html(built_demo, demo_in, node_tools, tmp_path):
     from datetime import datetime, timezone
 
     from generator.build import build
@@ -64,4 +65,6 @@ def test_every_page_is_valid_html(built_demo, node_tools, tmp_path):
     build(site, datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc), out)
     pages = sorted(built_demo.rglob("*.html")) + sorted(out.rglob("*.html"))
     assert len(pages) > 50 and (out / "incidents" / "2026-11-26-hostile" / "index.html") in pages
+    for language in ("de", "ja", "ar"):  # the theme in other languages, one right to left
+        pages += sorted(demo_in(language).rglob("*.html"))
     assert vnu(node_tools, pages) == []

@@ -131,11 +131,12 @@ def test_emergency_cancelled_and_the_nearest_upcoming(tmp_path):
                      extra="emergency: true\n"),
     })
     during = offline(root, FIXED_NOW)
-    assert "Emergency maintenance" in during and "Urgent patch" in during and "Sooner one" not in during
-    assert '<html lang="de">' in during and "Acme &lt;Status&gt;" in during
+    # The site speaks German: the page's words and dates are the German theme's.
+    assert "Notfallwartung" in during and "Urgent patch" in during and "Sooner one" not in during
+    assert '<html lang="de">' in during and "Acme &lt;Status&gt;" in during and 'data-label="Ihre Zeit"' in during
     after = offline(root, datetime(2026, 11, 27, tzinfo=UTC))
     assert "Sooner one" in after and "Later one" not in after and "Called off" not in after
-    assert "Tue 8 Dec 2026, 22:00 UTC – Wed 9 Dec 2026, 01:00 UTC" in after  # spans midnight: both dates
+    assert "Di., 8. Dez. 2026, 22:00 UTC – Mi., 9. Dez. 2026, 01:00 UTC" in after  # spans midnight: both dates
     assert 'href="https://acme.example/status/incidents/sooner/"' in after
 
 

@@ -27,8 +27,11 @@ def at(text: str) -> datetime:
 
 @pytest.mark.parametrize("tz, language, start, end, expected", [
     ("America/Los_Angeles", "en", "2026-12-02T05:00", "2026-12-02T06:00", "1 Dec, 21:00–22:00 PST"),
-    ("America/Los_Angeles", "en-US", "2026-12-02T05:00", "2026-12-02T06:00", "1 Dec, 9:00 PM–10:00 PM PST"),
-    ("Europe/Berlin", "de", "2026-12-02T05:00", "2026-12-03T06:00", "2 Dec, 06:00 – 3 Dec, 07:00 CET"),
+    # en-US and de are written as CLDR has them; a bare "en" is international English (day first, 24-hour).
+    ("America/Los_Angeles", "en-US", "2026-12-02T05:00", "2026-12-02T06:00", "Dec 1, 9:00 PM–10:00 PM PST"),
+    ("Europe/Berlin", "de", "2026-12-02T05:00", "2026-12-03T06:00", "2. Dez., 06:00 – 3. Dez., 07:00 MEZ"),
+    ("Europe/Berlin", "de", "2026-10-25T00:00", "2026-10-25T01:50", "25. Okt., 02:00 MESZ–02:50 MEZ"),
+    ("Asia/Tokyo", "ja", "2025-12-10T05:00", "2025-12-10T06:00", "2025年12月10日 14:00–15:00 JST"),
     ("Europe/Berlin", "en", "2026-10-25T00:00", "2026-10-25T01:50", "25 Oct, 02:00 CEST–02:50 CET"),
     ("Europe/Berlin", "en", "2025-12-10T05:00", "2025-12-10T06:00", "10 Dec 2025, 06:00–07:00 CET"),
     ("Asia/Dubai", "en", "2026-12-02T05:00", "2026-12-02T06:00", "2 Dec, 09:00–10:00 UTC+04"),
@@ -44,8 +47,10 @@ def test_ranges_are_compact_in_the_site_zone(tz, language, start, end, expected)
 
 
 def test_twelve_hour_times_have_no_leading_zero():
-    clock = Clock(zone("America/New_York"), True, 2026)
-    assert re.sub(r"<[^>]+>", "", str(time_tag(at("2026-12-02T14:05"), clock))) == "2 Dec, 9:05 AM EST"
+    from generator.language import Language
+
+    clock = Clock(zone("America/New_York"), Language.for_tag("en-US"), 2026)
+    assert re.sub(r"<[^>]+>", "", str(time_tag(at("2026-12-02T14:05"), clock))) == "Dec 2, 9:05 AM EST"
     assert clock.hm(at("2026-12-02T05:00").astimezone(clock.tz)) == "12:00 AM"
 
 

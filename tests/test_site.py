@@ -13,7 +13,7 @@ import pytest
 
 from generator.build import build
 from generator.build import render_site
-from generator.render import ThemeError
+from generator.themes import ThemeError
 from generator.status import snapshot
 from generator.content import load
 from tests.conftest import FIXED_NOW, ROOT

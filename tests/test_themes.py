@@ -7,7 +7,7 @@ import re
 import pytest
 
 from generator.build import build
-from generator.render import ThemeError, default_theme_dir
+from generator.themes import ThemeError, default_theme_dir
 from tests.conftest import FIXED_NOW, ROOT
 from tests.scratch import write_site
 

@@ -1,10 +1,11 @@
-/* statusgen's optional script: see docs/themes.md. Its words come from the page. */
+/* statusgen's optional script: see docs/themes.md. Its words and date language come from the page. */
 (function () {
 var I = window.Intl;
 if (!I || !I.DateTimeFormat) return;
 var lang = document.documentElement.lang || undefined, now = Date.now(), year = new Date(now).getFullYear(), fmts = {};
+var mine = navigator.language || "", loc = mine.split("-")[0] == (lang || "").split("-")[0] ? mine : lang;
 function fmt(y) {
-return fmts[y] || (fmts[y] = new I.DateTimeFormat(navigator.language || undefined, {
+return fmts[y] || (fmts[y] = new I.DateTimeFormat(loc, {
 day: "numeric", month: "short", year: y ? "numeric" : undefined,
 hour: "numeric", minute: "2-digit", timeZoneName: "short" }));
 }
