@@ -316,6 +316,13 @@ def test_check_accepts_a_region_of_a_language_the_theme_speaks(tmp_path, languag
 # --- a site's own translations ----------------------------------------------------------------------
 
 
+def site_catalog(root, name: str):
+    """Where the site theme "brand" keeps its catalog for `name`, its folders made."""
+    path = root / "themes" / "brand" / "locale" / name / "LC_MESSAGES" / "messages.po"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 OVERRIDE = po('''\
     msgid "Operational"
     msgstr "Läuft rund"
@@ -324,9 +331,7 @@ OVERRIDE = po('''\
 
 def test_a_site_theme_changes_some_words_and_keeps_the_rest(tmp_path):
     root = site_copy(tmp_path / "site", "de", theme="brand")
-    catalog_file = root / "themes" / "brand" / "locale" / "de" / "LC_MESSAGES" / "messages.po"
-    catalog_file.parent.mkdir(parents=True)
-    catalog_file.write_text(OVERRIDE, encoding="utf-8")
+    site_catalog(root, "de").write_text(OVERRIDE, encoding="utf-8")
     build(root, FIXED_NOW, tmp_path / "out")
     home = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
     assert ">Läuft rund</span>" in home and "Läuft rund</li>" in home  # the badges and the legend
@@ -336,9 +341,7 @@ def test_a_site_theme_changes_some_words_and_keeps_the_rest(tmp_path):
 
 def test_a_site_theme_adds_a_language(tmp_path):
     root = site_copy(tmp_path / "site", "nl", theme="brand")
-    catalog_file = root / "themes" / "brand" / "locale" / "nl" / "LC_MESSAGES" / "messages.po"
-    catalog_file.parent.mkdir(parents=True)
-    catalog_file.write_text(po('''\
+    site_catalog(root, "nl").write_text(po('''\
         msgid "Components"
         msgstr "Onderdelen"
 
@@ -377,9 +380,7 @@ BAD = po('''\
 
 def test_mistakes_in_a_site_catalog_are_errors_at_their_line(tmp_path):
     root = site_copy(tmp_path / "site", "de", theme="brand")
-    catalog_file = root / "themes" / "brand" / "locale" / "de" / "LC_MESSAGES" / "messages.po"
-    catalog_file.parent.mkdir(parents=True)
-    catalog_file.write_text(BAD, encoding="utf-8")
+    site_catalog(root, "de").write_text(BAD, encoding="utf-8")
     lines = {m: n for n, text in enumerate(BAD.splitlines(), 1) for m in ("Subscribe", "There is", "Legend", "Uptime")
              if text.startswith(f'msgid "{m}')}
     output = check(root).output
@@ -403,9 +404,7 @@ def test_mistakes_in_a_site_catalog_are_errors_at_their_line(tmp_path):
 ])
 def test_a_plural_rule_that_cannot_work_is_an_error(tmp_path, plural, message):
     root = site_copy(tmp_path / "site", "de", theme="brand")
-    catalog_file = root / "themes" / "brand" / "locale" / "de" / "LC_MESSAGES" / "messages.po"
-    catalog_file.parent.mkdir(parents=True)
-    catalog_file.write_text(po('msgid "Legend"\nmsgstr "Le\x1bgende"\n', plural=plural), encoding="utf-8")
+    site_catalog(root, "de").write_text(po('msgid "Legend"\nmsgstr "Le\x1bgende"\n', plural=plural), encoding="utf-8")
     output = check(root).output
     rel = "themes/brand/locale/de/LC_MESSAGES/messages.po"
     assert f"{rel}:1:1: error: {message}" in output, output
@@ -418,9 +417,7 @@ def test_a_plural_rule_that_cannot_work_is_an_error(tmp_path, plural, message):
 
 def test_a_catalog_that_is_not_one_is_an_error_at_its_line(tmp_path):
     root = site_copy(tmp_path / "site", "de", theme="brand")
-    catalog_file = root / "themes" / "brand" / "locale" / "de" / "LC_MESSAGES" / "messages.po"
-    catalog_file.parent.mkdir(parents=True)
-    catalog_file.write_text('msgid "Legend"\nmsgstr "Legende"\nLegende, bitte\n', encoding="utf-8")
+    site_catalog(root, "de").write_text('msgid "Legend"\nmsgstr "Legende"\nLegende, bitte\n', encoding="utf-8")
     output = check(root).output
     assert ("themes/brand/locale/de/LC_MESSAGES/messages.po:3:1: error: not a gettext catalog: cannot read the line "
             "'Legende, bitte'") in output, output
@@ -442,9 +439,7 @@ def test_statusgen_messages_prints_a_catalog_to_translate(tmp_path, monkeypatch)
     assert german["Operational"].string == "Betriebsbereit" and all(translated(m) for m in german if m.id)
     # In a site, its own catalog comes in over the default theme's.
     root = site_copy(tmp_path / "site", "de", theme="brand")
-    catalog_file = root / "themes" / "brand" / "locale" / "de" / "LC_MESSAGES" / "messages.po"
-    catalog_file.parent.mkdir(parents=True)
-    catalog_file.write_text(OVERRIDE, encoding="utf-8")
+    site_catalog(root, "de").write_text(OVERRIDE, encoding="utf-8")
     mine = read_po(io.BytesIO(runner.invoke(main, ["messages", "de", "--site", str(root)]).output.encode()))
     assert mine["Operational"].string == "Läuft rund" and mine["Components"].string == "Komponenten"
     bad = runner.invoke(main, ["messages", "not a tag"])

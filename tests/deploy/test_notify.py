@@ -199,6 +199,12 @@ def test_a_window_start_and_end_and_a_reminder_are_each_sent_once_at_their_time(
         assert len({r.header("X-Statusgen-Delivery") for r in rx.requests}) == 3
 
 
+def add_update(site, text: str) -> None:
+    """Append an update at 10:05 UTC to the scratch site's maintenance notice."""
+    path = site / "content" / "incidents" / "2026-12-02-db.md"
+    path.write_text(path.read_text() + f"\n## 2026-12-01 10:05 UTC — Update\n{text}\n")
+
+
 def test_500_then_200_on_the_next_deploy_delivers_exactly_once_and_fails_the_deploy_meanwhile(moto_url, tmp_path):
     bucket = new_bucket(moto_url)
     with receiving() as rx:
@@ -207,9 +213,7 @@ def test_500_then_200_on_the_next_deploy_delivers_exactly_once_and_fails_the_dep
         site = scratch_site(tmp_path, one_target(bucket, moto_url), channels)
         env = {"OPS": rx.url("/ops/secret-ops-token"), "FINE": rx.url("/fine")}
         assert deploy(site, "2026-12-01 10:00 UTC", env).exit_code == 0
-        (site / "content" / "incidents" / "2026-12-02-db.md").write_text(
-            (site / "content" / "incidents" / "2026-12-02-db.md").read_text()
-            + "\n## 2026-12-01 10:05 UTC — Update\nThe window is confirmed.\n")
+        add_update(site, "The window is confirmed.")
         rx.answer("/ops", *[(500, {}, b"")] * 3)
         failed = deploy(site, "2026-12-01 10:06 UTC", env)
         assert failed.exit_code == 1
@@ -236,8 +240,7 @@ def test_429_with_retry_after_is_honoured(moto_url, tmp_path):
         site = scratch_site(tmp_path, one_target(bucket, moto_url), "notify:\n  - name: ops\n    type: discord\n    url_env: OPS\n")
         env = {"OPS": rx.url("/ops")}
         assert deploy(site, "2026-12-01 09:30 UTC", env).exit_code == 0
-        (site / "content" / "incidents" / "2026-12-02-db.md").write_text(
-            (site / "content" / "incidents" / "2026-12-02-db.md").read_text() + "\n## 2026-12-01 10:05 UTC — Update\nConfirmed.\n")
+        add_update(site, "Confirmed.")
         rx.answer("/ops", (429, {"Retry-After": "2", "Content-Type": "application/json"}, b'{"retry_after": 2.0}'))
         result = deploy(site, "2026-12-01 10:06 UTC", env)
         assert result.exit_code == 0, result.output
