@@ -6,17 +6,15 @@ status page, in a feed reader or in the embed banner.
 
 from __future__ import annotations
 
+import hashlib
 import html
+import importlib.util
 import os
 import re
 import stat
-import sqlite3
 from contextlib import closing
 from functools import lru_cache
 from pathlib import Path
-
-import markdown
-import nh3
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "details", "dl", "dt", "em",
@@ -26,16 +24,6 @@ ALLOWED_TAGS = {
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "td": {"align"}, "th": {"align"}, "ol": {"start"}}
 URL_SCHEMES = {"http", "https", "mailto"}
 EXTENSIONS = ["tables", "fenced_code", "sane_lists"]
-# One converter, reset between documents: building one per call costs more than converting.
-_CONVERTER = markdown.Markdown(extensions=EXTENSIONS, output_format="html")
-# Built once: configuring a cleaner costs more than cleaning one update.
-_CLEANER = nh3.Cleaner(
-    tags=ALLOWED_TAGS,
-    attributes=ALLOWED_ATTRIBUTES,
-    url_schemes=URL_SCHEMES,
-    link_rel="noopener noreferrer nofollow",
-    strip_comments=True,
-)
 _LINK = re.compile(r'<a href="([^"]*)"[^>]*>(.*?)</a>', re.DOTALL)
 _HREFLESS = re.compile(r"<a(?![^>]*\shref=)[^>]*>(.*?)</a>", re.DOTALL)
 _TAG = re.compile(r"""<(?:[^>"']|"[^"]*"|'[^']*')*>""")
@@ -45,13 +33,43 @@ _HTML: dict[str, str] = {}
 _NEW: dict[str, str] = {}  # rendered here and not yet taken (see take_new)
 
 
+@lru_cache(maxsize=1)
+def _tools():
+    """The Markdown converter and the cleaner, made on the first text that is not in the cache.
+
+    A build whose Markdown is all cached never imports `markdown` (30 ms of a
+    small site's start-up). The extensions are given as objects: by name,
+    `markdown` looks them up among the installed packages' entry points,
+    which reads the metadata of every installed distribution.
+    """
+    import markdown
+    import nh3
+    from markdown.extensions.fenced_code import FencedCodeExtension
+    from markdown.extensions.sane_lists import SaneListExtension
+    from markdown.extensions.tables import TableExtension
+
+    extensions = {"tables": TableExtension, "fenced_code": FencedCodeExtension, "sane_lists": SaneListExtension}
+    # One converter, reset between documents: building one per call costs more than converting.
+    converter = markdown.Markdown(extensions=[extensions[name]() for name in EXTENSIONS], output_format="html")
+    # Built once: configuring a cleaner costs more than cleaning one update.
+    cleaner = nh3.Cleaner(
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener noreferrer nofollow",
+        strip_comments=True,
+    )
+    return converter, cleaner
+
+
 def _convert(text: str) -> str:
     if not text or not text.strip():
         return ""
-    out = _CONVERTER.reset().convert(text)
+    converter, cleaner = _tools()
+    out = converter.reset().convert(text)
     for level in (2, 1):  # h1/h2 become h3/h4: the page owns h1 and h2
         out = out.replace(f"<h{level}>", f"<h{level + 2}>").replace(f"</h{level}>", f"</h{level + 2}>")
-    out = _CLEANER.clean(out)
+    out = cleaner.clean(out)
     if "<a " in out:  # a link whose address the cleaner dropped (javascript:…) is plain text: <a rel> alone is invalid HTML
         out = _HREFLESS.sub(r"\1", out)
     return out.strip()
@@ -92,12 +110,26 @@ def remember(html: dict[str, str]) -> None:
     _HTML.update(html)
 
 
-# The on-disk cache is valid only for the same renderer: any change here starts it afresh.
-CACHE_KEY = "|".join([
-    "v2", markdown.__version__, getattr(nh3, "__version__", ""), ",".join(EXTENSIONS),
-    ",".join(sorted(ALLOWED_TAGS)), repr(sorted((k, sorted(v)) for k, v in ALLOWED_ATTRIBUTES.items())),
-    ",".join(sorted(URL_SCHEMES)),
-])
+def _markdown_version() -> str:
+    """`markdown`'s version without importing it: a hash of its __meta__.py, the file that holds the version."""
+    try:
+        return hashlib.sha256((Path(importlib.util.find_spec("markdown").origin).parent / "__meta__.py").read_bytes()).hexdigest()[:16]
+    except (ImportError, AttributeError, TypeError, ValueError, OSError):
+        import markdown
+
+        return markdown.__version__
+
+
+@lru_cache(maxsize=1)
+def cache_key() -> str:
+    """The on-disk cache is valid only for the same renderer: any change here starts it afresh."""
+    import nh3
+
+    return "|".join([
+        "v3", _markdown_version(), getattr(nh3, "__version__", ""), ",".join(EXTENSIONS),
+        ",".join(sorted(ALLOWED_TAGS)), repr(sorted((k, sorted(v)) for k, v in ALLOWED_ATTRIBUTES.items())),
+        ",".join(sorted(URL_SCHEMES)),
+    ])
 
 
 def load_cache(path: Path) -> None:
@@ -105,12 +137,14 @@ def load_cache(path: Path) -> None:
 
     Only a regular file is read: a link or a FIFO in its place is ignored (and replaced by the next save).
     """
+    import sqlite3
+
     try:
         if not stat.S_ISREG(os.lstat(path).st_mode):
             return
         with closing(sqlite3.connect(path)) as db:
             (key,) = db.execute("SELECT value FROM meta WHERE name = 'key'").fetchone()
-            if key == CACHE_KEY:
+            if key == cache_key():
                 _HTML.update(db.execute("SELECT source, html FROM html"))
     except (sqlite3.Error, TypeError, OSError):
         pass
@@ -118,6 +152,8 @@ def load_cache(path: Path) -> None:
 
 def save_cache(path: Path, keep) -> None:
     """Write the HTML of `keep` (this build's texts) so the next build can skip Markdown; drop the rest."""
+    import sqlite3
+
     keep = {t: _HTML[t] for t in keep if t in _HTML}
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
@@ -128,7 +164,7 @@ def save_cache(path: Path, keep) -> None:
         db.executescript("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;"
                          "CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT);"
                          "CREATE TABLE html (source TEXT, html TEXT);")
-        db.execute("INSERT INTO meta VALUES ('key', ?)", (CACHE_KEY,))
+        db.execute("INSERT INTO meta VALUES ('key', ?)", (cache_key(),))
         db.executemany("INSERT INTO html VALUES (?, ?)", keep.items())
         db.commit()
     os.replace(tmp, path)  # readers see the old file or the new one, never half of one
