@@ -10,15 +10,17 @@ import html
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
-
-from feedgen.feed import FeedGenerator
 
 from generator import paths
 from generator.markup import to_html
 from generator.model import STATUS_LABELS, Site, Update
 from generator.status import EventState, Snapshot
 from generator.timestamps import EPOCH, UTC, heading_stamp
+
+if TYPE_CHECKING:
+    from feedgen.feed import FeedGenerator
 
 LIMIT = 50
 GENERATOR = "statusgen"
@@ -74,6 +76,8 @@ def entry_html(snap: Snapshot, entry: Entry) -> str:
 
 
 def _generator(snap: Snapshot, title: str, page_url: str, self_url: str, entries: list[Entry], fallback: datetime) -> FeedGenerator:
+    from feedgen.feed import FeedGenerator  # with lxml: imported by the build that writes feeds, not at start-up
+
     site = snap.content.site
     fg = FeedGenerator()
     fg.id(self_url.rsplit(".", 1)[0])  # the same id for the RSS and Atom forms of one feed
