@@ -37,16 +37,29 @@ class Entry:
         return self.update.at
 
 
-def entries_for(snap: Snapshot, component_ids: tuple[str, ...] | None = None) -> list[Entry]:
-    """Visible updates of the events touching any of `component_ids` (all when None), newest first."""
-    out = [
-        Entry(state, update, status)
-        for state in snap.events.values()
-        if component_ids is None or any(c in state.incident.components for c in component_ids)
-        for update, status in zip(state.updates, state.update_statuses())
-    ]
-    out.sort(key=lambda e: (e.at, e.state.id), reverse=True)
-    return out[:LIMIT]
+def entries_for(snap: Snapshot, component_ids: tuple[str, ...] | None = None,
+                newest: list[tuple] | None = None) -> list[Entry]:
+    """Visible updates of the events touching any of `component_ids` (all when None), newest first.
+
+    `newest` is `updates_newest_first(snap)`, for callers that ask for many feeds of one snapshot.
+    """
+    out: list[Entry] = []
+    statuses: dict[str, list[str]] = {}
+    for _at, iid, k, state in newest if newest is not None else updates_newest_first(snap):
+        if component_ids is None or any(c in state.incident.components for c in component_ids):
+            if iid not in statuses:
+                statuses[iid] = state.update_statuses()
+            out.append(Entry(state, state.updates[k], statuses[iid][k]))
+            if len(out) == LIMIT:
+                break
+    return out
+
+
+def updates_newest_first(snap: Snapshot) -> list[tuple]:
+    """(time, event id, index in its updates, event state) of every visible update, newest first (ties: by id)."""
+    found = [(update.at, state.id, k, state) for state in snap.events.values() for k, update in enumerate(state.updates)]
+    found.sort(key=lambda row: (row[0], row[1]), reverse=True)
+    return found
 
 
 def entry_id(site: Site, entry: Entry) -> str:
@@ -117,11 +130,12 @@ def render_feeds(snap: Snapshot, root: Path) -> dict[str, bytes]:
     site = snap.content.site
     catalog = snap.content.catalog
     newest = snap.updated_at or EPOCH
-    files = feed_pair(snap, "", f"{site.title}: incident history", entries_for(snap), newest)
+    updates = updates_newest_first(snap)  # once: each feed takes its first 50 from the one list
+    files = feed_pair(snap, "", f"{site.title}: incident history", entries_for(snap, newest=updates), newest)
     for component in catalog.components:
         since = component.since
         # An empty feed still needs an updated time: the component's start, not the clock.
         fallback = datetime(since.year, since.month, since.day, tzinfo=UTC) if since else EPOCH
-        entries = entries_for(snap, (component.id,))
+        entries = entries_for(snap, (component.id,), updates)
         files.update(feed_pair(snap, paths.component_page(component.id), f"{site.title}: {component.name}", entries, fallback))
     return files
