@@ -502,6 +502,7 @@ class Renderer:
 
     def __init__(self, snap: Snapshot, root: Path):
         self.snap = snap
+        self.root = root
         self.site = snap.content.site
         self.dirs = theme_dirs(root, self.site.theme)
         boundary = theme_boundary(root)
@@ -654,13 +655,25 @@ def _template_location(exc: Exception) -> str:
     return where
 
 
+_LAST: Renderer | None = None
+
+
+def renderer(snap: Snapshot, root: Path) -> Renderer:
+    """The renderer of `snap`: one for its site's pages and its events' pages, so each template is compiled once."""
+    global _LAST
+    root = Path(root)
+    if _LAST is None or _LAST.snap is not snap or _LAST.root != root:
+        _LAST = Renderer(snap, root)
+    return _LAST
+
+
 def render_pages(snap: Snapshot, root: Path) -> dict[str, bytes]:
     """The pages about the whole site and the static assets, as `{relative path: bytes}`."""
-    return Renderer(snap, Path(root)).pages()
+    return renderer(snap, root).pages()
 
 
 def event_pages(snap: Snapshot, root: Path) -> Callable[[str], dict[str, bytes]]:
     """A function giving the page of one incident or maintenance; each stands alone."""
-    renderer = Renderer(snap, Path(root))
-    return lambda iid: dict([renderer.incident_page(iid)])
+    made = renderer(snap, root)
+    return lambda iid: dict([made.incident_page(iid)])
 
