@@ -24,7 +24,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable, Iterable
 
-from generator import markup, workers
+from generator import markup, templatecache, workers
 from generator.content import load
 from generator.errors import OutputError
 from generator.mediatypes import rank
@@ -551,7 +551,8 @@ def _build(root: Path, now: datetime, out: Path | None, cache: Path | None) -> B
         markup.load_cache(cache)
     output = open_output(out)
     try:
-        taken, rendered = render_into(output, snap, root)
+        with templatecache.kept_in(Path(cache).parent / templatecache.FOLDER if cache else None):
+            taken, rendered = render_into(output, snap, root)
         output.finish(taken)
     except BaseException:
         output.discard()

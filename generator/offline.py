@@ -19,7 +19,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from generator import paths
+from generator import paths, templatecache
 from generator.model import Site
 from generator.status import EventState, Snapshot
 from generator.timestamps import UTC, isoformat
@@ -160,6 +160,7 @@ def render_offline(snap: Snapshot, root: Path) -> dict[str, bytes]:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
+        bytecode_cache=templatecache.current(),
     )
     html = env.get_template("offline.html").render(offline_context(snap))
     return {paths.OFFLINE: html.encode("utf-8")}

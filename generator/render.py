@@ -27,7 +27,7 @@ import jinja2
 from markupsafe import Markup
 
 import generator
-from generator import paths
+from generator import paths, templatecache
 from generator.errors import StatusgenError
 from generator.limits import THEME_FILE_SIZE
 from generator.markup import excerpt, to_html
@@ -453,6 +453,7 @@ def environment(dirs: list[Path], root: Path | None = None, boundary: Boundary |
         lstrip_blocks=True,
         keep_trailing_newline=True,
         auto_reload=False,
+        bytecode_cache=templatecache.current(),
     )
     env.filters.update(
         markdown=markdown_filter,
