@@ -84,12 +84,16 @@ def each(func: Callable[[T], R], jobs: Sequence[T], parallel: bool = True) -> It
     _TASK = (func, jobs)
     try:
         with _pool(n) as pool:
-            futures = [pool.submit(_run, k) for k in range(len(jobs))]
+            # Submitted in the jobs' order (the first is the longest); held only until taken: a
+            # finished future holds its result, and a long build's results are all its pages.
+            pending = set([pool.submit(_run, k) for k in range(len(jobs))])
             try:
-                for future in as_completed(futures):
+                for future in as_completed(pending):
+                    pending.discard(future)
                     yield future.result()
+                    del future
             finally:
-                for future in futures:  # the caller stopped early (an error): drop what has not started
+                for future in pending:  # the caller stopped early (an error): drop what has not started
                     future.cancel()
     finally:
         _TASK = None
