@@ -31,7 +31,7 @@ _TICK = timedelta(microseconds=1)
 
 
 # -- ids and URLs -------------------------------------------------------------
-@lru_cache(maxsize=1 << 18)
+@lru_cache(maxsize=1 << 12)  # the components' and the page's ids again and again; an update's once or twice
 def short_id(kind: str, key: str) -> str:
     """A stable 12-character lowercase base-36 id, like Statuspage's, for one of our slugs."""
     number = int.from_bytes(hashlib.sha256(f"{kind}:{key}".encode()).digest()[:8], "big")
@@ -63,7 +63,7 @@ def stamp(dt: datetime | None, site: Site) -> str | None:
     return None if dt is None else _stamp(dt, site.timezone)
 
 
-@lru_cache(maxsize=1 << 18)
+@lru_cache(maxsize=1 << 12)  # a window edge or an update's time is written a few times, close together
 def _stamp(dt: datetime, tz) -> str:
     local = dt.astimezone(tz)
     minutes = int(local.utcoffset().total_seconds()) // 60
@@ -198,8 +198,8 @@ class Objects:
             "tweet_id": None,
         }
 
-    def incident(self, state: EventState) -> dict:
-        """One incident or scheduled maintenance, as Statuspage shapes it."""
+    def incident(self, state: EventState, keep: bool = True) -> dict:
+        """One incident or scheduled maintenance, as Statuspage shapes it (kept for the next call unless not `keep`)."""
         if state.id in self._incidents:
             return self._incidents[state.id]
         site = self.site
@@ -225,7 +225,8 @@ class Objects:
         if incident.is_maintenance:
             obj["scheduled_for"] = stamp(incident.start, site)
             obj["scheduled_until"] = stamp(incident.end, site)
-        self._incidents[state.id] = obj
+        if keep:
+            self._incidents[state.id] = obj
         return obj
 
 
@@ -300,6 +301,7 @@ def render_endpoints(snap: Snapshot, root: Path) -> dict[str, bytes]:
 def event_documents(snap: Snapshot, root: Path) -> Callable[[str], dict[str, bytes]]:
     """A function giving `incidents/<id>.json` (one bare incident object, beside its page) for one event."""
     objects = Objects(snap)
-    return lambda iid: {paths.incident_json(iid): dump(objects.incident(snap.events[iid]))}
+    # Each is made once: kept, 50,000 of them would hold every update's text again in each worker.
+    return lambda iid: {paths.incident_json(iid): dump(objects.incident(snap.events[iid], keep=False))}
 
 

@@ -170,7 +170,7 @@ def save_cache(path: Path, keep) -> None:
     os.replace(tmp, path)  # readers see the old file or the new one, never half of one
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 12)  # an update's text goes to its JSON, and to the lists and the calendar for recent ones
 def to_text(text: str) -> str:
     """Plain text of a piece of Markdown, for the API, the calendar and titles.
 
