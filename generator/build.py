@@ -71,19 +71,22 @@ def event_producers() -> list[Callable[[Snapshot, Path], Callable[[str], dict[st
 EVENTS_PER_JOB = 100  # small jobs: the files arrive steadily and the workers end together
 
 
-def render_into(output: "Output", snap: Snapshot, root: Path) -> tuple[Taken, int]:
+def render_into(output: "Output", snap: Snapshot, root: Path,
+                keep_html: Callable[[dict[str, str]], None] = markup.remember) -> tuple[Taken, int]:
     """Render every file of the site and hand each to `output` as soon as it exists.
 
     The files of each incident stand alone, Markdown included, so for a long
     history forked workers render them in small batches (and, in one more
     job, the site-wide files) while this process writes what they send: one
     writer, because several contend for the same folders and are slower.
-    Returns what `output` took and how many Markdown texts were rendered.
+    The Markdown rendered goes to `keep_html` as it arrives (a worker does not
+    keep it). Returns what `output` took and how many Markdown texts were rendered.
     """
     ids = list(snap.events)
     makers = [make(snap, root) for make in event_producers()]
     jobs = [None, *(ids[k:k + EVENTS_PER_JOB] for k in range(0, len(ids), EVENTS_PER_JOB))]
     markup.take_new()  # start counting afresh: `serve` builds again and again in one process
+    home = os.getpid()
 
     def run(job: list[str] | None) -> tuple[dict[str, bytes], dict[str, str]]:
         if job is None:  # the site-wide files: the longest job, so it goes first (and imports its own modules)
@@ -93,7 +96,10 @@ def render_into(output: "Output", snap: Snapshot, root: Path) -> tuple[Taken, in
                 for text in _texts(snap.events[iid].incident):
                     markup.to_html(text)
             files = _merge(maker(iid).items() for iid in job for maker in makers)
-        return files, markup.take_new()  # the Markdown it rendered, for the cache
+        html = markup.take_new()  # the Markdown it rendered, for the cache
+        if os.getpid() != home:
+            markup.forget(html)  # a worker's jobs share no text: keeping it all would hold the history's HTML twice
+        return files, html
 
     taken: Taken = {}
     rendered = 0
@@ -101,7 +107,7 @@ def render_into(output: "Output", snap: Snapshot, root: Path) -> tuple[Taken, in
         if clash := next((path for path in files if path in taken), None):
             raise OutputConflict(f"two outputs want the same path: {clash}")
         taken.update(output.take(files))
-        markup.remember(html)
+        keep_html(html)
         rendered += len(html)
     return dict(sorted(taken.items())), rendered
 
@@ -549,15 +555,19 @@ def _build(root: Path, now: datetime, out: Path | None, cache: Path | None) -> B
     gc.enable()
     if cache:
         markup.load_cache(cache)
+    # The HTML the workers send home goes straight to the next cache file, not into this process's memory.
+    writer = markup.CacheWriter(cache) if cache else None
     output = open_output(out)
     try:
         with templatecache.kept_in(Path(cache).parent / templatecache.FOLDER if cache else None):
-            taken, rendered = render_into(output, snap, root)
+            taken, rendered = render_into(output, snap, root, writer.add if writer else markup.remember)
         output.finish(taken)
     except BaseException:
         output.discard()
+        if writer:
+            writer.discard()
         raise
-    if cache and rendered:
-        markup.save_cache(cache, [text for incident in content.incidents for text in _texts(incident)])
+    if writer:
+        writer.finish(text for incident in content.incidents for text in _texts(incident))
     size = sum(value if isinstance(value, int) else len(value) for value in taken.values())
     return BuildResult(out=out, files=len(taken), bytes=size, problems=problems)

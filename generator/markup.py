@@ -110,6 +110,12 @@ def remember(html: dict[str, str]) -> None:
     _HTML.update(html)
 
 
+def forget(html: dict[str, str]) -> None:
+    """Drop HTML this process rendered and has handed on: a build worker keeps only its current job's."""
+    for text in html:
+        _HTML.pop(text, None)
+
+
 def _markdown_version() -> str:
     """`markdown`'s version without importing it: a hash of its __meta__.py, the file that holds the version."""
     try:
@@ -150,24 +156,67 @@ def load_cache(path: Path) -> None:
         pass
 
 
-def save_cache(path: Path, keep) -> None:
-    """Write the HTML of `keep` (this build's texts) so the next build can skip Markdown; drop the rest."""
-    import sqlite3
+class CacheWriter:
+    """The next build's cache, written as the HTML arrives: no process holds a long history's HTML at once.
 
-    keep = {t: _HTML[t] for t in keep if t in _HTML}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.unlink(missing_ok=True)
-    with closing(sqlite3.connect(tmp)) as db:
+    `add` writes the HTML rendered in this build as the workers send it home;
+    `finish(texts)` adds what the cache already held for the texts still in
+    use (and drops the rest), then renames the file into place whole. A build
+    that rendered nothing new leaves the file as it was.
+    """
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.tmp = self.path.with_name(self.path.name + ".tmp")
+        self.db = None
+        self.written: set[int] = set()  # hashes of the texts written: the texts themselves may be copies
+
+    def add(self, html: dict[str, str]) -> None:
+        if not html:
+            return
+        if self.db is None:
+            self._open()
+        self.db.executemany("INSERT INTO html VALUES (?, ?)", html.items())
+        self.written.update(map(hash, html))
+
+    def _open(self) -> None:
+        import sqlite3
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.tmp.unlink(missing_ok=True)
+        self.db = sqlite3.connect(self.tmp)
         # A scratch file, renamed into place whole: no journal, no syncs. Read
         # whole, never searched: no index to build (it cost more than the rest).
-        db.executescript("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;"
-                         "CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT);"
-                         "CREATE TABLE html (source TEXT, html TEXT);")
-        db.execute("INSERT INTO meta VALUES ('key', ?)", (cache_key(),))
-        db.executemany("INSERT INTO html VALUES (?, ?)", keep.items())
-        db.commit()
-    os.replace(tmp, path)  # readers see the old file or the new one, never half of one
+        self.db.executescript("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;"
+                              "CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT);"
+                              "CREATE TABLE html (source TEXT, html TEXT);")
+        self.db.execute("INSERT INTO meta VALUES ('key', ?)", (cache_key(),))
+
+    def finish(self, texts) -> None:
+        """Keep the HTML of `texts` (this build's texts); readers see the old file or the new one, never half of one."""
+        if self.db is None:
+            return
+        written = self.written
+
+        def kept():
+            for text in texts:
+                if text in _HTML and (key := hash(text)) not in written:
+                    written.add(key)
+                    yield text, _HTML[text]
+
+        try:
+            self.db.executemany("INSERT INTO html VALUES (?, ?)", kept())
+            self.db.commit()
+        finally:
+            self.db.close()
+            self.db = None
+        os.replace(self.tmp, self.path)
+
+    def discard(self) -> None:
+        if self.db is not None:
+            self.db.close()
+            self.db = None
+            self.tmp.unlink(missing_ok=True)
 
 
 @lru_cache(maxsize=1 << 12)  # an update's text goes to its JSON, and to the lists and the calendar for recent ones
