@@ -293,14 +293,44 @@ def endpoints(snap: Snapshot, objects: Objects | None = None) -> dict[str, dict]
     }
 
 
+_MADE: list[Objects] = []  # the objects of the last two snapshots: `serve` compares the last one with the new one
+
+
+def objects_of(snap: Snapshot) -> Objects:
+    """The API objects of `snap`, made once for its list documents, its events' documents and `serve`'s comparisons."""
+    for made in _MADE:
+        if made.snap is snap:
+            return made
+    made = Objects(snap)
+    _MADE[:] = [made, *_MADE[:1]]
+    return made
+
+
 def render_endpoints(snap: Snapshot, root: Path) -> dict[str, bytes]:
     """`api/v2/*.json`."""
-    return {paths.api(name): dump(obj) for name, obj in endpoints(snap).items()}
+    return {paths.api(name): dump(obj) for name, obj in endpoints(snap, objects_of(snap)).items()}
+
+
+def documents_changed(old: Snapshot, new: Snapshot) -> Callable[[str], bool]:
+    """Whether an event's `incidents/<id>.json` can differ between two snapshots of the same settings (`serve`).
+
+    It is made of the event as it stands and the objects of the components it
+    names (their status and updated_at move with other events): the same
+    inputs, the same file.
+    """
+    before, after = objects_of(old), objects_of(new)
+    moved = {c.id for c in new.content.catalog.components if before.component(c) != after.component(c)}
+
+    def changed(iid: str) -> bool:
+        was, state = old.events.get(iid), new.events[iid]
+        return was is None or (was is not state and was != state) or any(cid in moved for cid in state.incident.components)
+
+    return changed
 
 
 def event_documents(snap: Snapshot, root: Path) -> Callable[[str], dict[str, bytes]]:
     """A function giving `incidents/<id>.json` (one bare incident object, beside its page) for one event."""
-    objects = Objects(snap)
+    objects = objects_of(snap)
     # Each is made once: kept, 50,000 of them would hold every update's text again in each worker.
     return lambda iid: {paths.incident_json(iid): dump(objects.incident(snap.events[iid], keep=False))}
 

@@ -58,7 +58,7 @@ def entries_for(snap: Snapshot, component_ids: tuple[str, ...] | None = None,
 def updates_newest_first(snap: Snapshot) -> list[tuple]:
     """(time, event id, index in its updates, event state) of every visible update, newest first (ties: by id)."""
     found = [(update.at, state.id, k, state) for state in snap.events.values() for k, update in enumerate(state.updates)]
-    found.sort(key=lambda row: (row[0], row[1]), reverse=True)
+    found.sort(reverse=True)  # by time, then id, then index: never further, as an event has one update per time
     return found
 
 
@@ -113,15 +113,27 @@ def _generator(snap: Snapshot, title: str, page_url: str, self_url: str, entries
     return fg
 
 
+# Each feed's inputs and bytes in the last build of this process: `serve` rebuilds often, and most feeds stay.
+_LAST: dict[str, tuple[tuple, bytes]] = {}
+
+
 def feed_pair(snap: Snapshot, folder: str, title: str, entries: list[Entry], fallback: datetime) -> dict[str, bytes]:
     """`<folder>history.atom` and `<folder>history.rss` for one list of entries."""
     site = snap.content.site
     page_url = paths.url(site, folder)
+    # All a feed is made of: the same inputs (the events as they stand, with their texts) give the same bytes.
+    inputs = (site, snap.content.catalog, title, tuple(entries), fallback)
     out = {}
     for ext in ("atom", "rss"):
-        fg = _generator(snap, title, page_url, paths.url(site, paths.feed(folder, ext)), entries, fallback)
+        path = paths.feed(folder, ext)
+        last = _LAST.get(path)
+        if last is not None and last[0] == inputs:
+            out[path] = last[1]
+            continue
+        fg = _generator(snap, title, page_url, paths.url(site, path), entries, fallback)
         data = fg.atom_str(pretty=True) if ext == "atom" else fg.rss_str(pretty=True)
-        out[paths.feed(folder, ext)] = data
+        out[path] = data
+        _LAST[path] = (inputs, data)
     return out
 
 
