@@ -85,6 +85,11 @@ def render_into(output: "Output", snap: Snapshot, root: Path,
     ids = list(snap.events)
     makers = [make(snap, root) for make in event_producers()]
     jobs = [None, *(ids[k:k + EVENTS_PER_JOB] for k in range(0, len(ids), EVENTS_PER_JOB))]
+    parallel = len(ids) >= workers.PARALLEL_MIN
+    if parallel:
+        from generator import render
+
+        render.renderer(snap, root).preload()  # compiled (or loaded) once, here: the workers inherit them
     markup.take_new()  # start counting afresh: `serve` builds again and again in one process
     home = os.getpid()
 
@@ -103,7 +108,7 @@ def render_into(output: "Output", snap: Snapshot, root: Path,
 
     taken: Taken = {}
     rendered = 0
-    for files, html in workers.each(run, jobs, parallel=len(ids) >= workers.PARALLEL_MIN):
+    for files, html in workers.each(run, jobs, parallel=parallel):
         if clash := next((path for path in files if path in taken), None):
             raise OutputConflict(f"two outputs want the same path: {clash}")
         taken.update(output.take(files))
@@ -559,9 +564,11 @@ def _build(root: Path, now: datetime, out: Path | None, cache: Path | None) -> B
     writer = markup.CacheWriter(cache) if cache else None
     output = open_output(out)
     try:
-        with templatecache.kept_in(Path(cache).parent / templatecache.FOLDER if cache else None):
+        with templatecache.kept_in(Path(cache).parent / templatecache.FOLDER if cache else None) as templates:
             taken, rendered = render_into(output, snap, root, writer.add if writer else markup.remember)
         output.finish(taken)
+        if templates is not None:
+            templates.flush()
     except BaseException:
         output.discard()
         if writer:

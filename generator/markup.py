@@ -169,6 +169,7 @@ class CacheWriter:
         self.path = Path(path)
         self.tmp = self.path.with_name(self.path.name + ".tmp")
         self.db = None
+        self.made_folder = False
         self.written: set[int] = set()  # hashes of the texts written: the texts themselves may be copies
 
     def add(self, html: dict[str, str]) -> None:
@@ -182,6 +183,7 @@ class CacheWriter:
     def _open(self) -> None:
         import sqlite3
 
+        self.made_folder = not self.path.parent.exists()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.tmp.unlink(missing_ok=True)
         self.db = sqlite3.connect(self.tmp)
@@ -213,10 +215,16 @@ class CacheWriter:
         os.replace(self.tmp, self.path)
 
     def discard(self) -> None:
+        """A failed build: the file stays as it was, and a folder made for it goes."""
         if self.db is not None:
             self.db.close()
             self.db = None
             self.tmp.unlink(missing_ok=True)
+            if self.made_folder:
+                try:
+                    self.path.parent.rmdir()
+                except OSError:
+                    pass
 
 
 @lru_cache(maxsize=1 << 12)  # an update's text goes to its JSON, and to the lists and the calendar for recent ones

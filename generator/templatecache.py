@@ -19,7 +19,9 @@ An entry is keyed as Jinja keys it (template name and file, and a checksum of
 the source, so an edited template is compiled afresh), and also by Jinja's
 version and every setting of the Environment that shapes the compiled code
 (extensions, syntax, autoescape, and each filter's and test's name and
-arguments). Files are written whole to a temporary name and renamed.
+arguments). Files are written whole to a temporary name and renamed, once
+the build has succeeded; the build compiles the theme's templates before it
+forks workers, so the workers load them compiled.
 """
 
 from __future__ import annotations
@@ -118,6 +120,7 @@ class SignedBytecodeCache(jinja2.BytecodeCache):
         self.folder = Path(folder)
         self.key = key
         self._fingerprints: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self._pending: dict[Path, bytes] = {}  # compiled in this build, written once it succeeds (`flush`)
 
     def get_bucket(self, environment, name, filename, source) -> Bucket:
         env = self._fingerprints.get(environment)
@@ -152,23 +155,33 @@ class SignedBytecodeCache(jinja2.BytecodeCache):
         out = io.BytesIO()
         bucket.write_bytecode(out)
         body = out.getvalue()
+        self._pending[self._path(bucket)] = MAGIC + self._mac(bucket, body) + body
+
+    def flush(self) -> None:
+        """Write what this process compiled: after a build that succeeded, so a failed one leaves no file behind."""
+        pending, self._pending = self._pending, {}
         try:
-            if not _real_folder(self.folder):
-                if os.path.lexists(self.folder) or os.path.islink(self.folder.parent):
-                    return
-                self.folder.mkdir(parents=True, exist_ok=True)
-                if not _real_folder(self.folder):
-                    return
-            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-")
-            try:
-                with os.fdopen(fd, "wb") as handle:
-                    handle.write(MAGIC + self._mac(bucket, body) + body)
-                os.replace(tmp, self._path(bucket))  # readers see the old file or the new one, never half
-            except BaseException:
-                os.unlink(tmp)
-                raise
+            if not pending or not self._make_folder():
+                return
+            for path, data in pending.items():
+                fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-")
+                try:
+                    with os.fdopen(fd, "wb") as handle:
+                        handle.write(data)
+                    os.replace(tmp, path)  # readers see the old file or the new one, never half
+                except BaseException:
+                    os.unlink(tmp)
+                    raise
         except OSError:
             pass  # a cache we cannot write is a slower next build, not a failed one
+
+    def _make_folder(self) -> bool:
+        if _real_folder(self.folder):
+            return True
+        if os.path.lexists(self.folder) or os.path.islink(self.folder.parent):
+            return False
+        self.folder.mkdir(parents=True, exist_ok=True)
+        return _real_folder(self.folder)
 
     def clear(self) -> None:
         for path in self.folder.glob("*.cache"):
