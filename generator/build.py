@@ -105,13 +105,14 @@ def render_into(output: "Output", snap: Snapshot, root: Path,
         if job is None:  # the site-wide files: the longest job, so it goes first (and imports its own modules)
             files = _merge(produce(snap, root).items() for produce in site_producers())
         else:
-            for iid in job:  # all the Markdown first: interleaved with Jinja it runs ~20% slower
-                for text in _texts(snap.events[iid].incident):
-                    markup.to_html(text)
+            texts = [text for iid in job for text in _texts(snap.events[iid].incident)]
+            markup.prefetch(texts)  # what the cache file holds, in one look-up
+            for text in texts:  # all the Markdown first: interleaved with Jinja it runs ~20% slower
+                markup.to_html(text)
             files = _merge(maker(iid).items() for iid in job for maker in makers)
         html = markup.take_new()  # the Markdown it rendered, for the cache
         if os.getpid() != home:
-            markup.forget(html)  # a worker's jobs share no text: keeping it all would hold the history's HTML twice
+            markup.forget_all()  # a worker's jobs share no text: keeping it all would hold the history's HTML twice
         return files, html, render.take_reads() if reads is not None else None
 
     taken: Taken = {}
@@ -585,8 +586,7 @@ def _freeze_model() -> None:
 def _render_all(root: Path, snap: Snapshot, problems: Problems, out: Path, cache: Path | None,
                 keep_html: Callable | None = None, reads: dict | None = None) -> BuildResult:
     content = snap.content
-    if cache:
-        markup.load_cache(cache)
+    markup.load_cache(cache)  # None: none, not even an earlier build's in this process
     # The HTML the workers send home goes straight to the next cache file, not into this process's memory.
     writer = markup.CacheWriter(cache) if cache else None
     keep = writer.add if writer else markup.remember
@@ -665,8 +665,9 @@ class Preview:
         if follow:
             return self._rebuild(snap, problems)
         reads: dict[str, frozenset] = {}
-        # Kept here too: a rebuild renders a feed's fifty updates again, not their Markdown.
-        result = _render_all(self.root, snap, problems, self.out, self.cache, markup.remember, reads)
+        # Without a cache file, the HTML is kept here: a rebuild renders a feed's fifty updates again, not their Markdown.
+        result = _render_all(self.root, snap, problems, self.out, self.cache, None if self.cache else markup.remember,
+                             reads)
         from generator import render
 
         self.snap, self.renderer, self.reads, self.taken = snap, render.renderer(snap, self.root), reads, result.taken

@@ -27,8 +27,8 @@ EXTENSIONS = ["tables", "fenced_code", "sane_lists"]
 _LINK = re.compile(r'<a href="([^"]*)"[^>]*>(.*?)</a>', re.DOTALL)
 _HREFLESS = re.compile(r"<a(?![^>]*\shref=)[^>]*>(.*?)</a>", re.DOTALL)
 _TAG = re.compile(r"""<(?:[^>"']|"[^"]*"|'[^']*')*>""")
-# Rendered HTML by Markdown source. Pages, feeds and the API of a build share it,
-# and `serve` keeps it across rebuilds; it grows only with the content.
+# Rendered HTML by Markdown source, in this process. Pages, feeds and the API of a
+# build share it, and `serve` keeps it across rebuilds; a build worker drops it between jobs.
 _HTML: dict[str, str] = {}
 _NEW: dict[str, str] = {}  # rendered here and not yet taken (see take_new)
 
@@ -79,7 +79,11 @@ def to_html(text: str) -> str:
     """Safe HTML for a piece of Markdown. Headings are shifted so an update never outranks its page."""
     found = _HTML.get(text)
     if found is None:
-        found = _HTML[text] = _NEW[text] = _convert(text)
+        found = _cached(text) if _STORE is not None and text.strip() else None
+        if found is not None:
+            _HTML[text] = found
+        else:
+            found = _HTML[text] = _NEW[text] = _convert(text)
     return found
 
 
@@ -110,12 +114,6 @@ def remember(html: dict[str, str]) -> None:
     _HTML.update(html)
 
 
-def forget(html: dict[str, str]) -> None:
-    """Drop HTML this process rendered and has handed on: a build worker keeps only its current job's."""
-    for text in html:
-        _HTML.pop(text, None)
-
-
 def _markdown_version() -> str:
     """`markdown`'s version without importing it: a hash of its __meta__.py, the file that holds the version."""
     try:
@@ -132,37 +130,108 @@ def cache_key() -> str:
     import nh3
 
     return "|".join([
-        "v3", _markdown_version(), getattr(nh3, "__version__", ""), ",".join(EXTENSIONS),
+        "v4", _markdown_version(), getattr(nh3, "__version__", ""), ",".join(EXTENSIONS),
         ",".join(sorted(ALLOWED_TAGS)), repr(sorted((k, sorted(v)) for k, v in ALLOWED_ATTRIBUTES.items())),
         ",".join(sorted(URL_SCHEMES)),
     ])
 
 
-def load_cache(path: Path) -> None:
-    """Fill the in-memory cache from an earlier build's; a missing or unreadable file is just a cold start.
+def cache_id(text: str) -> bytes:
+    """A text's key in the cache file: 16 bytes of BLAKE2b (the texts themselves would double the file)."""
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+# The cache file of this build, read where a text is needed, never whole: a long
+# history's HTML held in one process, and touched by forked workers, costs hundreds of MB.
+_STORE: Path | None = None
+_DB: tuple[int, object] | None = None  # (pid, sqlite connection): a connection does not cross a fork
+
+
+def load_cache(path: Path | None) -> None:
+    """Use an earlier build's cache file (None: none); a missing, unreadable or foreign file is just a cold start.
 
     Only a regular file is read: a link or a FIFO in its place is ignored (and replaced by the next save).
+    Nothing is read yet: `to_html` and `prefetch` look texts up by key.
     """
     import sqlite3
 
+    _use(None)
+    if path is None:
+        return
     try:
         if not stat.S_ISREG(os.lstat(path).st_mode):
             return
-        with closing(sqlite3.connect(path)) as db:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
             (key,) = db.execute("SELECT value FROM meta WHERE name = 'key'").fetchone()
-            if key == cache_key():
-                _HTML.update(db.execute("SELECT source, html FROM html"))
+            db.execute("SELECT key, html FROM html LIMIT 1").fetchall()
+        if key == cache_key():
+            _use(Path(path))
     except (sqlite3.Error, TypeError, OSError):
         pass
+
+
+def _use(path: Path | None) -> None:
+    global _STORE, _DB
+    if _DB is not None and _DB[0] == os.getpid():
+        _DB[1].close()
+    _STORE, _DB = path, None
+
+
+def _db():
+    import sqlite3
+
+    global _DB
+    if _DB is None or _DB[0] != os.getpid():
+        _DB = (os.getpid(), sqlite3.connect(f"file:{_STORE}?mode=ro", uri=True, check_same_thread=False))
+    return _DB[1]
+
+
+def prefetch(texts) -> None:
+    """Look up in the cache file, at once, the texts not yet at hand (a build job's texts)."""
+    import sqlite3
+
+    if _STORE is None:
+        return
+    wanted = {}
+    for text in texts:
+        if text not in _HTML and text.strip():
+            wanted[cache_id(text)] = text
+    keys = list(wanted)
+    try:
+        for k in range(0, len(keys), 500):
+            chunk = keys[k:k + 500]
+            rows = _db().execute(f"SELECT key, html FROM html WHERE key IN ({','.join('?' * len(chunk))})", chunk)
+            for key, html in rows:
+                _HTML[wanted[key]] = html
+    except sqlite3.Error:
+        _use(None)  # a file changed or broken under us: render instead
+
+
+def _cached(text: str) -> str | None:
+    import sqlite3
+
+    try:
+        row = _db().execute("SELECT html FROM html WHERE key = ?", (cache_id(text),)).fetchone()
+    except sqlite3.Error:
+        _use(None)
+        return None
+    return row[0] if row else None
+
+
+def forget_all() -> None:
+    """Drop the HTML this process holds (a build worker, between jobs: they share no text)."""
+    _HTML.clear()
+    _NEW.clear()
 
 
 class CacheWriter:
     """The next build's cache, written as the HTML arrives: no process holds a long history's HTML at once.
 
-    `add` writes the HTML rendered in this build as the workers send it home;
-    `finish(texts)` adds what the cache already held for the texts still in
-    use (and drops the rest), then renames the file into place whole. A build
-    that rendered nothing new leaves the file as it was.
+    `add` writes the HTML rendered in this build (as the workers send it home)
+    to a scratch table; `finish(texts)` adds what the current cache file holds
+    for the texts still in use (and drops the rest), sorted by key, then
+    renames the file into place whole. A build that rendered nothing new
+    leaves the file as it was.
     """
 
     def __init__(self, path: Path):
@@ -170,15 +239,13 @@ class CacheWriter:
         self.tmp = self.path.with_name(self.path.name + ".tmp")
         self.db = None
         self.made_folder = False
-        self.written: set[int] = set()  # hashes of the texts written: the texts themselves may be copies
 
     def add(self, html: dict[str, str]) -> None:
         if not html:
             return
         if self.db is None:
             self._open()
-        self.db.executemany("INSERT INTO html VALUES (?, ?)", html.items())
-        self.written.update(map(hash, html))
+        self.db.executemany("INSERT INTO temp.new VALUES (?, ?)", ((cache_id(text), out) for text, out in html.items()))
 
     def _open(self) -> None:
         import sqlite3
@@ -187,32 +254,33 @@ class CacheWriter:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.tmp.unlink(missing_ok=True)
         self.db = sqlite3.connect(self.tmp)
-        # A scratch file, renamed into place whole: no journal, no syncs. Read
-        # whole, never searched: no index to build (it cost more than the rest).
+        # A scratch file, renamed into place whole: no journal, no syncs. What
+        # arrives goes to a temporary table; the file gets it sorted, once.
         self.db.executescript("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;"
                               "CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT);"
-                              "CREATE TABLE html (source TEXT, html TEXT);")
+                              "CREATE TABLE html (key BLOB PRIMARY KEY, html TEXT) WITHOUT ROWID;"
+                              "CREATE TEMP TABLE new (key BLOB, html TEXT);"
+                              "CREATE TEMP TABLE used (key BLOB);")
         self.db.execute("INSERT INTO meta VALUES ('key', ?)", (cache_key(),))
 
     def finish(self, texts) -> None:
         """Keep the HTML of `texts` (this build's texts); readers see the old file or the new one, never half of one."""
         if self.db is None:
             return
-        written = self.written
-
-        def kept():
-            for text in texts:
-                if text in _HTML and (key := hash(text)) not in written:
-                    written.add(key)
-                    yield text, _HTML[text]
-
+        db = self.db
         try:
-            self.db.executemany("INSERT INTO html VALUES (?, ?)", kept())
-            self.db.commit()
+            db.executemany("INSERT INTO temp.used VALUES (?)", ((key,) for key in {cache_id(t) for t in texts}))
+            sources = "SELECT key, html FROM temp.new"
+            if _STORE is not None:
+                db.execute("ATTACH DATABASE ? AS old", (f"file:{_STORE}?mode=ro",))
+                sources += " UNION ALL SELECT key, html FROM old.html WHERE key IN (SELECT key FROM temp.used)"
+            db.execute(f"INSERT OR IGNORE INTO html SELECT key, html FROM ({sources}) ORDER BY key")
+            db.commit()
         finally:
-            self.db.close()
+            db.close()
             self.db = None
         os.replace(self.tmp, self.path)
+        _use(self.path)  # this process's next lookups (`serve`) read the new file
 
     def discard(self) -> None:
         """A failed build: the file stays as it was, and a folder made for it goes."""
