@@ -107,7 +107,7 @@ def test_prose_gives_python_markdowns_html_or_nothing(text):
     out = markup._prose(text)
     if out is not None:
         _converter, cleaner = markup._tools()
-        assert cleaner.clean(out).strip() == markdown_html(text)
+        assert out == cleaner.clean(out) == markdown_html(text)  # as the cleaner leaves it
 
 
 @pytest.mark.parametrize("text", [
