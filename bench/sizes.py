@@ -150,42 +150,44 @@ def _save(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def measure_serve(site: Path, edits: int, seed: int = 7) -> dict:
-    """Median time from a save to serve's report that the rebuild is on disk; the served tree against a full build."""
-    work = Path(tempfile.mkdtemp(prefix="statusgen-serve-", dir=site.parent))
+def measure_serve(site: Path, edits: int, scratch: Path, seed: int = 7) -> dict:
+    """Median time from a save to serve's report that the rebuild is on disk; the served tree against a full build.
+
+    Its files stay in `scratch` until the bench ends: deleting them would slow the next size's builds.
+    """
+    work = Path(tempfile.mkdtemp(prefix="statusgen-serve-", dir=scratch))
+    copy = work / "site"
+    shutil.copytree(site / "content", copy / "content")
+    args = [STATUSGEN, "serve", str(copy), "--now", NOW.isoformat(), "--port", "0"]
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        copy = work / "site"
-        shutil.copytree(site / "content", copy / "content")
-        args = [STATUSGEN, "serve", str(copy), "--now", NOW.isoformat(), "--port", "0"]
-        proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        try:
-            lines = _lines(proc)
-            first = _until(lines, r"serving .* at http")
-            rng = random.Random(seed)
-            times, report = [], {"load_before": load_average(), "first_build": first}
-            time.sleep(1.0)  # let the watcher start
-            for k in range(edits):
-                t = time.perf_counter()
-                mark = _edit(copy, k, rng)
-                said = _until(lines, r"^(built|rebuilt|build failed)")
-                times.append(time.perf_counter() - t)
-                print(f"  edit {k + 1}: {times[-1]:.3f}s ({said.strip()})", file=sys.stderr)
-                if "failed" in said:
-                    raise SystemExit(f"serve's rebuild failed: {said}")
-                if mark and mark not in "".join(p.read_text(errors="replace") for p in _pages_with(copy / "output", mark)):
-                    raise SystemExit(f"edit {k + 1}: {mark} is not on disk")
-                time.sleep(0.5)
-        finally:
-            proc.terminate()
-            proc.wait(10)
-        served = tree_hash(copy / "output")[0]
-        fresh = work / "fresh"
-        subprocess.run([STATUSGEN, "build", str(copy), "--now", NOW.isoformat(), "--out", str(fresh), "--no-cache"],
-                       check=True, capture_output=True)
-        report.update(summary(times), identical_to_full_build=served == tree_hash(fresh)[0], load_after=load_average())
-        return report
+        lines = _lines(proc)
+        first = _until(lines, r"serving .* at http")
+        rng = random.Random(seed)
+        times, report = [], {"load_before": load_average(), "first_build": first}
+        time.sleep(1.0)  # let the watcher start
+        for k in range(edits):
+            t = time.perf_counter()
+            mark = _edit(copy, k, rng)
+            said = _until(lines, r"^(built|rebuilt|build failed)")
+            times.append(time.perf_counter() - t)
+            print(f"  edit {k + 1}: {times[-1]:.3f}s ({said.strip()})", file=sys.stderr)
+            if "failed" in said:
+                raise SystemExit(f"serve's rebuild failed: {said}")
+            if mark and mark not in "".join(p.read_text(errors="replace") for p in _pages_with(copy / "output", mark)):
+                raise SystemExit(f"edit {k + 1}: {mark} is not on disk")
+            time.sleep(0.5)
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        proc.terminate()
+        proc.wait(10)
+    served = tree_hash(copy / "output")[0]
+    fresh = work / "fresh"
+    subprocess.run([STATUSGEN, "build", str(copy), "--now", NOW.isoformat(), "--out", str(fresh), "--no-cache"],
+                   check=True, capture_output=True)
+    report.update(summary(times), identical_to_full_build=served == tree_hash(fresh)[0], load_after=load_average())
+    if not report["identical_to_full_build"]:
+        raise SystemExit("serve's output differs from a full build of the same content")
+    return report
 
 
 def _pages_with(out: Path, mark: str) -> list[Path]:
@@ -222,29 +224,39 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory(prefix="statusgen-sizes-") as tmp:
         home = args.keep or Path(tmp)
         report = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]}, "sizes": {}}
-        for n in sizes:
-            site = home / f"site-{n}"
-            if not (site / "content").is_dir():
-                t = time.perf_counter()
-                write_site(site, n)
-                print(f"generated {n} incidents in {time.perf_counter() - t:.1f}s", file=sys.stderr)
-            out = (args.out_root or Path(tmp)) / f"output-{n}"
-            entry: dict = {}
-            try:
-                if not args.no_build:
-                    print(f"{n} incidents", file=sys.stderr)
-                    entry = measure(site, out, args.runs)
-            finally:
+        outputs: list[Path] = []
+        try:
+            run_sizes(args, sizes, home, Path(tmp), outputs, report)
+        finally:
+            for out in outputs:
                 discard_set_aside(out)
-                shutil.rmtree(out, ignore_errors=True)
-                shutil.rmtree(site / CACHE, ignore_errors=True)
-            if args.serve:
-                print(f"{n} incidents: serve", file=sys.stderr)
-                entry["serve"] = measure_serve(site, args.edits)
-            report["sizes"][n] = entry
-            print(json.dumps({n: entry}), file=sys.stderr)
         print(json.dumps(report, indent=2))
     return 0
+
+
+def run_sizes(args, sizes: list[int], home: Path, tmp: Path, outputs: list[Path], report: dict) -> None:
+    """Each size in turn: its content (made once), its builds, and with --serve its rebuilds."""
+    for n in sizes:
+        site = home / f"site-{n}"
+        if not (site / "content").is_dir():
+            t = time.perf_counter()
+            write_site(site, n)
+            print(f"generated {n} incidents in {time.perf_counter() - t:.1f}s", file=sys.stderr)
+        out = (args.out_root or tmp) / f"output-{n}"
+        outputs.append(out)
+        entry: dict = {}
+        try:
+            if not args.no_build:
+                print(f"{n} incidents", file=sys.stderr)
+                entry = measure(site, out, args.runs)
+        finally:
+            set_aside(out)  # deleted at the end: a large delete would slow the next size's writes (see bench/build.py)
+            shutil.rmtree(site / CACHE, ignore_errors=True)
+        if args.serve:
+            print(f"{n} incidents: serve", file=sys.stderr)
+            entry["serve"] = measure_serve(site, args.edits, tmp)
+        report["sizes"][n] = entry
+        print(json.dumps({n: entry}), file=sys.stderr)
 
 
 if __name__ == "__main__":
