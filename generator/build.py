@@ -636,6 +636,7 @@ class Preview:
         self.cache = cache
         self.reread = Reread()
         self.snap: Snapshot | None = None  # of the last good build
+        self.settings = None  # the settings and components of the last good build
         self.renderer = None
         self.reads: dict[str, frozenset] = {}  # output file -> the names its template read
         self.taken: Taken = {}  # every file of the last good build, with its size
@@ -647,18 +648,17 @@ class Preview:
         with _collector_paused():
             return self._build(now, changed)
 
-    def _can_follow(self, changed: Iterable[Path] | None, settings) -> bool:
-        if self.snap is None or changed is None or settings != self.reread.settings or not self.out.is_dir():
+    def _can_follow(self, changed: Iterable[Path] | None) -> bool:
+        if self.snap is None or changed is None or self.settings != self.reread.settings or not self.out.is_dir():
             return False
         incidents = (self.root / "content" / "incidents").resolve()
         return all(Path(path).resolve().parent == incidents for path in changed)
 
     def _build(self, now: datetime, changed: Iterable[Path] | None) -> BuildResult:
-        settings = self.reread.settings
         content, problems = load(self.root, self.reread)
         if content is None or problems.errors:
             raise ContentError(problems)
-        follow = self._can_follow(changed, settings)
+        follow = self._can_follow(changed)
         snap = snapshot(content, now, self.snap if follow else None)
         review(snap, problems)
         _freeze_model()
@@ -671,7 +671,7 @@ class Preview:
         from generator import render
 
         self.snap, self.renderer, self.reads, self.taken = snap, render.renderer(snap, self.root), reads, result.taken
-        self.pages = self.incidents = None
+        self.settings, self.pages, self.incidents = self.reread.settings, None, None
         return result
 
     def _rebuild(self, snap: Snapshot, problems: Problems) -> BuildResult:
@@ -759,15 +759,15 @@ class _SameValues:
     def __call__(self, names: frozenset, before, after) -> bool:
         old, new = self.old, self.new
         mine, theirs = before.context, after.context
-        for name in names:
-            if name in mine or name in theirs:
-                if not _equal(mine.get(name, _MISSING), theirs.get(name, _MISSING)):
-                    return False
-            elif name == "page_title":
+        for name in names:  # in the order Renderer.context lets them win: the links, the page's, the shared
+            if name == "page_title":
                 if before.title != after.title:
                     return False
             elif name in ("url", "static", "canonical", "webcal_url", "page_path"):  # the path is the same
                 if not self.links:
+                    return False
+            elif name in mine or name in theirs:
+                if not _equal(mine.get(name, _MISSING), theirs.get(name, _MISSING)):
                     return False
             elif name in old.shared or name in new.shared:
                 if name not in self.shared:

@@ -189,3 +189,22 @@ def test_a_theme_page_that_reads_the_whole_snapshot_is_rendered_again_when_anyth
         assert tree(tmp_path / "served") == tree(build(site, now, tmp_path / f"full-{step}").out), kind
         if kind != "title":
             assert result.written > 20  # every event's page
+
+
+def test_settings_changed_in_a_failed_build_still_mean_a_full_build_once_it_is_mended(tmp_path):
+    """What a rebuild follows from is the last good build, not the last attempt."""
+    rng = random.Random(6)
+    site = synthetic_site(tmp_path / "site", rng, n=20)
+    preview = Preview(site, tmp_path / "served")
+    preview.build(NOW)
+    settings = site / "content" / "site.yaml"
+    settings.write_text(settings.read_text(encoding="utf-8").replace("https://status.example.com/", "https://other.example.org/s/"),
+                        encoding="utf-8")
+    path = sorted((site / "content" / "incidents").glob("*.md"))[3]
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("components:", "components:\n  nosuch: major_outage", 1), encoding="utf-8")
+    with pytest.raises(ContentError):
+        preview.build(NOW, [settings, path])
+    path.write_text(text, encoding="utf-8")
+    assert preview.build(NOW, [path]).written is None
+    assert tree(tmp_path / "served") == tree(build(site, NOW, tmp_path / "full").out)
