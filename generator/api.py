@@ -31,7 +31,7 @@ _TICK = timedelta(microseconds=1)
 
 
 # -- ids and URLs -------------------------------------------------------------
-@lru_cache(maxsize=1 << 18)
+@lru_cache(maxsize=1 << 12)  # the components' and the page's ids again and again; an update's once or twice
 def short_id(kind: str, key: str) -> str:
     """A stable 12-character lowercase base-36 id, like Statuspage's, for one of our slugs."""
     number = int.from_bytes(hashlib.sha256(f"{kind}:{key}".encode()).digest()[:8], "big")
@@ -63,7 +63,7 @@ def stamp(dt: datetime | None, site: Site) -> str | None:
     return None if dt is None else _stamp(dt, site.timezone)
 
 
-@lru_cache(maxsize=1 << 18)
+@lru_cache(maxsize=1 << 12)  # a window edge or an update's time is written a few times, close together
 def _stamp(dt: datetime, tz) -> str:
     local = dt.astimezone(tz)
     minutes = int(local.utcoffset().total_seconds()) // 60
@@ -198,8 +198,8 @@ class Objects:
             "tweet_id": None,
         }
 
-    def incident(self, state: EventState) -> dict:
-        """One incident or scheduled maintenance, as Statuspage shapes it."""
+    def incident(self, state: EventState, keep: bool = True) -> dict:
+        """One incident or scheduled maintenance, as Statuspage shapes it (kept for the next call unless not `keep`)."""
         if state.id in self._incidents:
             return self._incidents[state.id]
         site = self.site
@@ -225,7 +225,8 @@ class Objects:
         if incident.is_maintenance:
             obj["scheduled_for"] = stamp(incident.start, site)
             obj["scheduled_until"] = stamp(incident.end, site)
-        self._incidents[state.id] = obj
+        if keep:
+            self._incidents[state.id] = obj
         return obj
 
 
@@ -292,14 +293,45 @@ def endpoints(snap: Snapshot, objects: Objects | None = None) -> dict[str, dict]
     }
 
 
+_MADE: list[Objects] = []  # the objects of the last two snapshots: `serve` compares the last one with the new one
+
+
+def objects_of(snap: Snapshot) -> Objects:
+    """The API objects of `snap`, made once for its list documents, its events' documents and `serve`'s comparisons."""
+    for made in _MADE:
+        if made.snap is snap:
+            return made
+    made = Objects(snap)
+    _MADE[:] = [made, *_MADE[:1]]
+    return made
+
+
 def render_endpoints(snap: Snapshot, root: Path) -> dict[str, bytes]:
     """`api/v2/*.json`."""
-    return {paths.api(name): dump(obj) for name, obj in endpoints(snap).items()}
+    return {paths.api(name): dump(obj) for name, obj in endpoints(snap, objects_of(snap)).items()}
+
+
+def documents_changed(old: Snapshot, new: Snapshot) -> Callable[[str], bool]:
+    """Whether an event's `incidents/<id>.json` can differ between two snapshots of the same settings (`serve`).
+
+    It is made of the event as it stands and the objects of the components it
+    names (their status and updated_at move with other events): the same
+    inputs, the same file.
+    """
+    before, after = objects_of(old), objects_of(new)
+    moved = {c.id for c in new.content.catalog.components if before.component(c) != after.component(c)}
+
+    def changed(iid: str) -> bool:
+        was, state = old.events.get(iid), new.events[iid]
+        return was is None or (was is not state and was != state) or any(cid in moved for cid in state.incident.components)
+
+    return changed
 
 
 def event_documents(snap: Snapshot, root: Path) -> Callable[[str], dict[str, bytes]]:
     """A function giving `incidents/<id>.json` (one bare incident object, beside its page) for one event."""
-    objects = Objects(snap)
-    return lambda iid: {paths.incident_json(iid): dump(objects.incident(snap.events[iid]))}
+    objects = objects_of(snap)
+    # Each is made once: kept, 50,000 of them would hold every update's text again in each worker.
+    return lambda iid: {paths.incident_json(iid): dump(objects.incident(snap.events[iid], keep=False))}
 
 

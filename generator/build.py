@@ -19,13 +19,13 @@ import stat
 import tempfile
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Callable, Iterable
 
-from generator import markup, workers
-from generator.content import load
+from generator import markup, paths, templatecache, workers
+from generator.content import Reread, load
 from generator.errors import OutputError
 from generator.mediatypes import rank
 from generator.problems import ContentError, Problems
@@ -50,6 +50,8 @@ class BuildResult:
     files: int
     bytes: int
     problems: Problems
+    taken: Taken | None = field(default=None, repr=False, compare=False)  # each file's size
+    written: int | None = None  # the files a rebuild changed or removed (`serve`); None: a full build
 
 
 def site_producers() -> list[Callable[[Snapshot, Path], dict[str, bytes]]]:
@@ -71,38 +73,62 @@ def event_producers() -> list[Callable[[Snapshot, Path], Callable[[str], dict[st
 EVENTS_PER_JOB = 100  # small jobs: the files arrive steadily and the workers end together
 
 
-def render_into(output: "Output", snap: Snapshot, root: Path) -> tuple[Taken, int]:
+def render_into(output: "Output", snap: Snapshot, root: Path,
+                keep_html: Callable[[dict[str, str]], None] = markup.remember,
+                reads: dict[str, frozenset] | None = None) -> tuple[Taken, int]:
     """Render every file of the site and hand each to `output` as soon as it exists.
 
     The files of each incident stand alone, Markdown included, so for a long
     history forked workers render them in small batches (and, in one more
     job, the site-wide files) while this process writes what they send: one
     writer, because several contend for the same folders and are slower.
-    Returns what `output` took and how many Markdown texts were rendered.
+    The Markdown rendered goes to `keep_html` as it arrives (a worker does not
+    keep it). With `reads`, it gets the names each page read (`serve`'s rebuilds
+    compare them). Returns what `output` took and how many Markdown texts were rendered.
     """
+    if reads is not None:
+        from generator import render
+
+        render.record_reads()  # forked workers inherit it
     ids = list(snap.events)
     makers = [make(snap, root) for make in event_producers()]
     jobs = [None, *(ids[k:k + EVENTS_PER_JOB] for k in range(0, len(ids), EVENTS_PER_JOB))]
+    parallel = len(ids) >= workers.PARALLEL_MIN
+    if parallel:
+        from generator import render
+
+        render.renderer(snap, root).preload()  # compiled (or loaded) once, here: the workers inherit them
     markup.take_new()  # start counting afresh: `serve` builds again and again in one process
+    home = os.getpid()
 
     def run(job: list[str] | None) -> tuple[dict[str, bytes], dict[str, str]]:
         if job is None:  # the site-wide files: the longest job, so it goes first (and imports its own modules)
             files = _merge(produce(snap, root).items() for produce in site_producers())
         else:
-            for iid in job:  # all the Markdown first: interleaved with Jinja it runs ~20% slower
-                for text in _texts(snap.events[iid].incident):
-                    markup.to_html(text)
+            texts = [text for iid in job for text in _texts(snap.events[iid].incident)]
+            markup.prefetch(texts)  # what the cache file holds, in one look-up
+            for text in texts:  # all the Markdown first: interleaved with Jinja it runs ~20% slower
+                markup.to_html(text)
             files = _merge(maker(iid).items() for iid in job for maker in makers)
-        return files, markup.take_new()  # the Markdown it rendered, for the cache
+        html = markup.take_new()  # the Markdown it rendered, for the cache
+        if os.getpid() != home:
+            markup.forget_all()  # a worker's jobs share no text: keeping it all would hold the history's HTML twice
+        return files, html, render.take_reads() if reads is not None else None
 
     taken: Taken = {}
     rendered = 0
-    for files, html in workers.each(run, jobs, parallel=len(ids) >= workers.PARALLEL_MIN):
-        if clash := next((path for path in files if path in taken), None):
-            raise OutputConflict(f"two outputs want the same path: {clash}")
-        taken.update(output.take(files))
-        markup.remember(html)
-        rendered += len(html)
+    try:
+        for files, html, read in workers.each(run, jobs, parallel=parallel):
+            if clash := next((path for path in files if path in taken), None):
+                raise OutputConflict(f"two outputs want the same path: {clash}")
+            taken.update(output.take(files))
+            keep_html(html)
+            rendered += len(html)
+            if read:
+                reads.update(read)
+    finally:
+        if reads is not None:
+            render.record_reads(False)
     return dict(sorted(taken.items())), rendered
 
 
@@ -234,9 +260,10 @@ class ExistingFolder(Output):
             taken[rel] = len(data)
         return taken
 
-    def finish(self, taken: Taken) -> None:
+    def finish(self, taken: Taken, present: Iterable[str] | None = None) -> None:
+        """`present`: the files the folder holds, when the caller knows them (`serve`): no walk of the folder."""
         try:
-            self._commit(taken)
+            self._commit(taken, present)
         finally:
             self.discard()
 
@@ -247,11 +274,13 @@ class ExistingFolder(Output):
 
     # --- the commit ---------------------------------------------------------
 
-    def _commit(self, taken: Taken) -> None:
+    def _commit(self, taken: Taken, present: Iterable[str] | None = None) -> None:
         out = str(self.out)
         skip = self.staging.name if self.staging is not None and self.staging.parent == self.out else None
+        folders: dict[str, bool] = {}
         try:
-            present, folders = _inventory(out, skip)
+            if present is None:
+                present, folders = _inventory(out, skip)
         except OSError as exc:
             raise _output_error(exc, exc.filename or out, self._note) from None
         gone = sorted((rel for rel in present if rel not in taken), reverse=True)
@@ -541,22 +570,222 @@ def _build(root: Path, now: datetime, out: Path | None, cache: Path | None) -> B
         raise ContentError(problems)
     snap = snapshot(content, now)
     review(snap, problems)
-    # Markdown and Jinja leave cycles behind (a few KB a page). With the model
-    # frozen, collecting them walks only the young objects, and forked workers
-    # do not copy the model's pages just to mark them.
+    _freeze_model()
+    return _render_all(root, snap, problems, out, cache)
+
+
+def _freeze_model() -> None:
+    """Markdown and Jinja leave cycles behind (a few KB a page). With the model
+    frozen, collecting them walks only the young objects, and forked workers
+    do not copy the model's pages just to mark them."""
     gc.freeze()
     gc.set_threshold(700, 10, 1_000_000)  # young collections only: what survives them stays
     gc.enable()
-    if cache:
-        markup.load_cache(cache)
+
+
+def _render_all(root: Path, snap: Snapshot, problems: Problems, out: Path, cache: Path | None,
+                keep_html: Callable | None = None, reads: dict | None = None) -> BuildResult:
+    content = snap.content
+    markup.load_cache(cache)  # None: none, not even an earlier build's in this process
+    # The HTML the workers send home goes straight to the next cache file, not into this process's memory.
+    writer = markup.CacheWriter(cache) if cache else None
+    keep = writer.add if writer else markup.remember
+    if keep_html is not None:
+        keep = (lambda html: (writer.add(html), keep_html(html))) if writer else keep_html
     output = open_output(out)
     try:
-        taken, rendered = render_into(output, snap, root)
+        with templatecache.kept_in(Path(cache).parent / templatecache.FOLDER if cache else None) as templates:
+            taken, rendered = render_into(output, snap, root, keep, reads)
         output.finish(taken)
+        if templates is not None:
+            templates.flush()
     except BaseException:
         output.discard()
+        if writer:
+            writer.discard()
         raise
-    if cache and rendered:
-        markup.save_cache(cache, [text for incident in content.incidents for text in _texts(incident)])
+    if writer:
+        writer.finish(text for incident in content.incidents for text in _texts(incident))
     size = sum(value if isinstance(value, int) else len(value) for value in taken.values())
-    return BuildResult(out=out, files=len(taken), bytes=size, problems=problems)
+    return BuildResult(out=out, files=len(taken), bytes=size, problems=problems, taken=taken)
+
+
+class Preview:
+    """`serve`'s builds: the first renders the whole site; each next one renders only what a change touched.
+
+    After an incident file is saved, only the files that changed are read
+    again (`content.Reread`), the events they did not touch keep their state
+    (`snapshot(..., previous)`), and a page is rendered again only when a name
+    its template read (`render.record_reads`) holds another value than at the
+    last build: the saved event's page, the home page, the history pages and
+    component pages that list it, and every page that reads something that
+    moved, such as `now`. An event's JSON is made again when the event, or a
+    component it names, changed. The feeds, the calendar, the API lists, the
+    badges and the offline page are made again each time (they are cheap).
+    Only the files whose bytes differ are written; the result is the full
+    build's, byte for byte (tests/test_preview.py checks it after random edits).
+
+    A change to site.yaml, components.yaml or the theme, or an output folder
+    that went away, makes a full build. The Markdown cache file is written by
+    the full builds; rebuilds keep the new HTML in memory.
+    """
+
+    def __init__(self, root: Path, out: Path | None = None, cache: Path | None = None):
+        self.root = Path(root)
+        self.out = Path(out) if out else self.root / "output"
+        self.cache = cache
+        self.reread = Reread()
+        self.snap: Snapshot | None = None  # of the last good build
+        self.settings = None  # the settings and components of the last good build
+        self.renderer = None
+        self.reads: dict[str, frozenset] = {}  # output file -> the names its template read
+        self.taken: Taken = {}  # every file of the last good build, with its size
+        self.pages: dict | None = None  # the last rebuild's site-wide pages (render.Page), by file
+        self.incidents: dict | None = None  # and its events' pages, by event
+
+    def build(self, now: datetime, changed: Iterable[Path] | None = None) -> BuildResult:
+        """Build at `now`; `changed`: the paths saved since the last build (None: unknown, so everything)."""
+        with _collector_paused():
+            return self._build(now, changed)
+
+    def _can_follow(self, changed: Iterable[Path] | None) -> bool:
+        if self.snap is None or changed is None or self.settings != self.reread.settings or not self.out.is_dir():
+            return False
+        incidents = (self.root / "content" / "incidents").resolve()
+        return all(Path(path).resolve().parent == incidents for path in changed)
+
+    def _build(self, now: datetime, changed: Iterable[Path] | None) -> BuildResult:
+        content, problems = load(self.root, self.reread)
+        if content is None or problems.errors:
+            raise ContentError(problems)
+        follow = self._can_follow(changed)
+        snap = snapshot(content, now, self.snap if follow else None)
+        review(snap, problems)
+        _freeze_model()
+        if follow:
+            return self._rebuild(snap, problems)
+        reads: dict[str, frozenset] = {}
+        # Without a cache file, the HTML is kept here: a rebuild renders a feed's fifty updates again, not their Markdown.
+        result = _render_all(self.root, snap, problems, self.out, self.cache, None if self.cache else markup.remember,
+                             reads)
+        from generator import render
+
+        self.snap, self.renderer, self.reads, self.taken = snap, render.renderer(snap, self.root), reads, result.taken
+        self.settings, self.pages, self.incidents = self.reread.settings, None, None
+        return result
+
+    def _rebuild(self, snap: Snapshot, problems: Problems) -> BuildResult:
+        from generator import api, render
+
+        old, new = self.renderer, render.Renderer(snap, self.root, theme=self.renderer)
+        files: dict[str, bytes] = {}
+        taken: Taken = {}
+        same = _SameValues(old, new)
+
+        def consider(page, before) -> None:
+            out = page.out
+            names = self.reads.get(out)
+            if before is not None and names is not None and out in self.taken and before.template == page.template \
+                    and same(names, before, page):
+                taken[out] = self.taken[out]
+                return
+            files[out] = new.render_page(page)
+            taken[out] = len(files[out])
+
+        render.record_reads()
+        try:
+            for hashed, data in new.static.values():
+                files[hashed] = data
+                taken[hashed] = len(data)
+            before = self.pages if self.pages is not None else {page.out: page for page in old.site_pages()}
+            pages = {}
+            for page in new.site_pages():
+                consider(page, before.get(page.out))
+                pages[page.out] = page
+            old_events, incidents = old.snap.events, {}
+            for iid in snap.events:
+                page = incidents[iid] = new.incident(iid)
+                if self.incidents is not None:
+                    consider(page, self.incidents.get(iid))
+                else:
+                    consider(page, old.incident(iid) if iid in old_events else None)
+            changed = api.documents_changed(old.snap, snap)
+            documents = api.event_documents(snap, self.root)
+            for iid in snap.events:
+                path = paths.incident_json(iid)
+                if path in self.taken and not changed(iid):
+                    taken[path] = self.taken[path]
+                else:
+                    files.update(documents(iid))
+                    taken[path] = len(files[path])
+            for produce in site_producers():
+                if produce is not render.render_pages:
+                    for path, data in produce(snap, self.root).items():
+                        if path in taken:
+                            raise OutputConflict(f"two outputs want the same path: {path}")
+                        files[path] = data
+                        taken[path] = len(data)
+            reads = render.take_reads()
+        finally:
+            render.record_reads(False)
+        output = ExistingFolder(self.out)
+        try:
+            output.take(files)
+            written = len(output._staged) + len(self.taken.keys() - taken.keys())
+            output.finish(taken, present=self.taken)
+        except BaseException:
+            output.discard()
+            raise
+        self.reads = {**{out: names for out, names in self.reads.items() if out in taken}, **reads}
+        self.snap, self.renderer, self.taken, self.pages = snap, new, dict(sorted(taken.items())), pages
+        self.incidents = incidents
+        size = sum(taken.values())
+        return BuildResult(out=self.out, files=len(taken), bytes=size, problems=problems, taken=self.taken,
+                           written=written)
+
+
+class _SameValues:
+    """Whether the names a page read hold the same values for two renderers' versions of that page.
+
+    The values are those of `Renderer.context`, looked up without making it: the
+    page's own, then the shared ones (each compared once), then the links.
+    """
+
+    def __init__(self, old, new):
+        self.old, self.new = old, new
+        self.shared: dict[str, bool] = {}  # a shared name: compared once for all pages
+        self.links = old.site == new.site and old.static == new.static  # url(), static(), canonical, webcal_url
+
+    def __call__(self, names: frozenset, before, after) -> bool:
+        old, new = self.old, self.new
+        mine, theirs = before.context, after.context
+        for name in names:  # in the order Renderer.context lets them win: the links, the page's, the shared
+            if name == "page_title":
+                if before.title != after.title:
+                    return False
+            elif name in ("url", "static", "canonical", "webcal_url", "page_path"):  # the path is the same
+                if not self.links:
+                    return False
+            elif name in mine or name in theirs:
+                if not _equal(mine.get(name, _MISSING), theirs.get(name, _MISSING)):
+                    return False
+            elif name in old.shared or name in new.shared:
+                if name not in self.shared:
+                    self.shared[name] = _equal(old.shared.get(name, _MISSING), new.shared.get(name, _MISSING))
+                if not self.shared[name]:
+                    return False
+            elif not _equal(old.env.globals.get(name, _MISSING), new.env.globals.get(name, _MISSING)):
+                return False
+        return True
+
+
+_MISSING = object()
+
+
+def _equal(a, b) -> bool:
+    if a is b:
+        return True
+    try:
+        return bool(a == b)
+    except Exception:  # noqa: BLE001 - a value that cannot be compared counts as changed
+        return False

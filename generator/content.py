@@ -10,7 +10,7 @@ person should look at then is the review's.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator.catalog import parse_catalog
@@ -78,7 +78,16 @@ def read_settings(root: Path, problems: Problems, boundary: Boundary | None = No
     return Settings(site, catalog)
 
 
-def load(root: Path) -> tuple[Content | None, Problems]:
+@dataclass
+class Reread:
+    """What one `load` read, kept for the next (`serve`): an incident file whose stat is the same is not read again,
+    as long as the settings it was checked with are the same."""
+
+    settings: Settings | None = None
+    files: dict = field(default_factory=dict)  # file -> (its stat, (incident or None, its problems))
+
+
+def load(root: Path, reread: Reread | None = None) -> tuple[Content | None, Problems]:
     """Read and validate the site at `root`. Content is None when nothing usable was found."""
     root = Path(root)
     problems = Problems()
@@ -86,6 +95,12 @@ def load(root: Path) -> tuple[Content | None, Problems]:
     settings = read_settings(root, problems, boundary)
     if settings is None:
         return None, problems
-    incidents = load_incidents(root / "content" / "incidents", root, settings.site, settings.catalog, problems)
+    memo = None
+    if reread is not None:
+        if reread.settings != settings:
+            reread.files.clear()
+        reread.settings = settings
+        memo = reread.files
+    incidents = load_incidents(root / "content" / "incidents", root, settings.site, settings.catalog, problems, memo)
     incidents.sort(key=lambda i: (i.began or EPOCH, i.id), reverse=True)
     return Content(site=settings.site, catalog=settings.catalog, incidents=tuple(incidents)), problems

@@ -10,9 +10,8 @@ import html
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
-
-from feedgen.feed import FeedGenerator
 
 from generator import paths
 from generator.language import ENGLISH, Language, site_language
@@ -20,6 +19,9 @@ from generator.markup import to_html
 from generator.model import STATUS_LABELS, Site, Update
 from generator.status import EventState, Snapshot
 from generator.timestamps import EPOCH, UTC, heading_stamp
+
+if TYPE_CHECKING:
+    from feedgen.feed import FeedGenerator
 
 LIMIT = 50
 GENERATOR = "statusgen"
@@ -36,16 +38,29 @@ class Entry:
         return self.update.at
 
 
-def entries_for(snap: Snapshot, component_ids: tuple[str, ...] | None = None) -> list[Entry]:
-    """Visible updates of the events touching any of `component_ids` (all when None), newest first."""
-    out = [
-        Entry(state, update, status)
-        for state in snap.events.values()
-        if component_ids is None or any(c in state.incident.components for c in component_ids)
-        for update, status in zip(state.updates, state.update_statuses())
-    ]
-    out.sort(key=lambda e: (e.at, e.state.id), reverse=True)
-    return out[:LIMIT]
+def entries_for(snap: Snapshot, component_ids: tuple[str, ...] | None = None,
+                newest: list[tuple] | None = None) -> list[Entry]:
+    """Visible updates of the events touching any of `component_ids` (all when None), newest first.
+
+    `newest` is `updates_newest_first(snap)`, for callers that ask for many feeds of one snapshot.
+    """
+    out: list[Entry] = []
+    statuses: dict[str, list[str]] = {}
+    for _at, iid, k, state in newest if newest is not None else updates_newest_first(snap):
+        if component_ids is None or any(c in state.incident.components for c in component_ids):
+            if iid not in statuses:
+                statuses[iid] = state.update_statuses()
+            out.append(Entry(state, state.updates[k], statuses[iid][k]))
+            if len(out) == LIMIT:
+                break
+    return out
+
+
+def updates_newest_first(snap: Snapshot) -> list[tuple]:
+    """(time, event id, index in its updates, event state) of every visible update, newest first (ties: by id)."""
+    found = [(update.at, state.id, k, state) for state in snap.events.values() for k, update in enumerate(state.updates)]
+    found.sort(reverse=True)  # by time, then id, then index: never further, as an event has one update per time
+    return found
 
 
 def entry_id(site: Site, entry: Entry) -> str:
@@ -80,6 +95,8 @@ def entry_html(snap: Snapshot, entry: Entry, language: Language = ENGLISH) -> st
 
 def _generator(snap: Snapshot, title: str, page_url: str, self_url: str, entries: list[Entry], fallback: datetime,
                language: Language = ENGLISH) -> FeedGenerator:
+    from feedgen.feed import FeedGenerator  # with lxml: imported by the build that writes feeds, not at start-up
+
     site = snap.content.site
     fg = FeedGenerator()
     fg.id(self_url.rsplit(".", 1)[0])  # the same id for the RSS and Atom forms of one feed
@@ -102,16 +119,28 @@ def _generator(snap: Snapshot, title: str, page_url: str, self_url: str, entries
     return fg
 
 
+# Each feed's inputs and bytes in the last build of this process: `serve` rebuilds often, and most feeds stay.
+_LAST: dict[str, tuple[tuple, bytes]] = {}
+
+
 def feed_pair(snap: Snapshot, folder: str, title: str, entries: list[Entry], fallback: datetime,
               language: Language = ENGLISH) -> dict[str, bytes]:
     """`<folder>history.atom` and `<folder>history.rss` for one list of entries."""
     site = snap.content.site
     page_url = paths.url(site, folder)
+    # All a feed is made of: the same inputs (the events as they stand, with their texts) give the same bytes.
+    inputs = (site, snap.content.catalog, title, tuple(entries), fallback, language.tag, language.words.key)
     out = {}
     for ext in ("atom", "rss"):
-        fg = _generator(snap, title, page_url, paths.url(site, paths.feed(folder, ext)), entries, fallback, language)
+        path = paths.feed(folder, ext)
+        last = _LAST.get(path)
+        if last is not None and last[0] == inputs:
+            out[path] = last[1]
+            continue
+        fg = _generator(snap, title, page_url, paths.url(site, path), entries, fallback, language)
         data = fg.atom_str(pretty=True) if ext == "atom" else fg.rss_str(pretty=True)
-        out[paths.feed(folder, ext)] = data
+        out[path] = data
+        _LAST[path] = (inputs, data)
     return out
 
 
@@ -126,12 +155,13 @@ def render_feeds(snap: Snapshot, root: Path) -> dict[str, bytes]:
     language = site_language(root, site)
     newest = snap.updated_at or EPOCH
     title = language.gettext("%(site)s: incident history", site=site.title)
-    files = feed_pair(snap, "", title, entries_for(snap), newest, language)
+    updates = updates_newest_first(snap)  # once: each feed takes its first 50 from the one list
+    files = feed_pair(snap, "", title, entries_for(snap, newest=updates), newest, language)
     for component in catalog.components:
         since = component.since
         # An empty feed still needs an updated time: the component's start, not the clock.
         fallback = datetime(since.year, since.month, since.day, tzinfo=UTC) if since else EPOCH
-        entries = entries_for(snap, (component.id,))
+        entries = entries_for(snap, (component.id,), updates)
         files.update(feed_pair(snap, paths.component_page(component.id), f"{site.title}: {component.name}", entries, fallback,
                                language))
     return files

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from datetime import datetime
 from pathlib import Path
 
@@ -269,7 +270,14 @@ def parse_incident(text: str, iid: str, rel: str, site: Site, catalog: Catalog, 
     )
 
 
-def load_incidents(folder: Path, root: Path, site: Site, catalog: Catalog, problems: Problems) -> list[Incident]:
+def load_incidents(folder: Path, root: Path, site: Site, catalog: Catalog, problems: Problems,
+                   memo: dict | None = None) -> list[Incident]:
+    """Every incident file in `folder`, checked; the problems go to `problems`.
+
+    `memo` (kept by `serve` between loads, for the same settings) holds what
+    each file gave last time with the file's size, times and inode: a file
+    whose stat is the same is not read again.
+    """
     if not folder.is_dir():
         return []
     files = []
@@ -290,22 +298,41 @@ def load_incidents(folder: Path, root: Path, site: Site, catalog: Catalog, probl
         if len(stem) > MAX_ID_LENGTH:
             problems.error(rel, 1, 1, f"the file name is {len(stem)} characters long without .md; an id can be at most {MAX_ID_LENGTH}")
             continue
-        files.append((folder / name, rel))
+        files.append((name, rel))
 
     def parse_files(chunk) -> list[tuple[Incident | None, list]]:
         results = []
-        for path, rel in chunk:
+        for name, rel in chunk:
             found = Problems()
-            results.append((_parse_file(path, rel, site, catalog, found, boundary), found.items))
+            results.append((_parse_file(folder / name, rel, site, catalog, found, boundary), found.items))
         return results
 
-    # Each file stands alone, so a long history is parsed on every core.
+    if memo is None:
+        results = workers.map_chunks(parse_files, files)  # each file stands alone: a long history is parsed on every core
+    else:
+        base = os.fspath(folder)
+        signatures = [_signature(os.path.join(base, name)) for name, _rel in files]
+        todo = [k for k, (_path, rel) in enumerate(files) if signatures[k] is None or memo.get(rel, (None,))[0] != signatures[k]]
+        parsed = dict(zip(todo, workers.map_chunks(parse_files, [files[k] for k in todo])))
+        results = [parsed[k] if k in parsed else memo[rel][1] for k, (_path, rel) in enumerate(files)]
+        memo.clear()
+        memo.update((rel, (signatures[k], results[k])) for k, (_path, rel) in enumerate(files) if signatures[k] is not None)
     incidents = []
-    for incident, found in workers.map_chunks(parse_files, files):
+    for incident, found in results:
         problems.items.extend(found)
         if incident and not incident.draft:
             incidents.append(incident)
     return incidents
+
+
+def _signature(path: str) -> tuple | None:
+    """What changes when a file is saved (its size, times, inode; a link's target's too); None when it cannot be read."""
+    try:
+        info = os.lstat(path)
+        target = os.stat(path) if stat.S_ISLNK(info.st_mode) else info
+    except OSError:
+        return None
+    return tuple((i.st_mode, i.st_dev, i.st_ino, i.st_size, i.st_mtime_ns, i.st_ctime_ns) for i in (info, target))
 
 
 def _parse_file(path: Path, rel: str, site: Site, catalog: Catalog, problems: Problems,

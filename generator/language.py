@@ -16,6 +16,7 @@ Nothing here reads the clock or writes a file.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import math
 import os
@@ -23,6 +24,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import cached_property
 from gettext import c2py
 from pathlib import Path
 from typing import Callable
@@ -256,6 +258,11 @@ class Words:
         if forms:
             return forms[min(self._form(n), len(forms) - 1)]
         return singular if n == 1 else plural
+
+    @cached_property
+    def key(self) -> str:
+        """What these words are: equal keys, equal translations (so a feed made with them may be kept)."""
+        return hashlib.sha256(repr((sorted(self._one.items()), sorted(self._many.items()))).encode()).hexdigest()
 
     @property
     def ids(self) -> set[str]:

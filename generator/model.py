@@ -225,11 +225,11 @@ class Incident:
         """Updates dated at or before `now`, newest first."""
         return tuple(u for u in self.updates if u.at <= now)
 
-    @property
+    @cached_property  # the data is frozen: computed once (a long history sorts by it)
     def first_update_at(self) -> datetime | None:
         return min((u.at for u in self.updates), default=None)
 
-    @property
+    @cached_property
     def began(self) -> datetime | None:
         """When it starts as written: the window's start, or `started`, or the first update."""
         if self.is_maintenance:

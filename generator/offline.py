@@ -20,7 +20,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from generator import paths
+from generator import paths, templatecache
 from generator.language import ENGLISH, Language, site_language, template_functions
 from generator.model import STATUS_LABELS, Site
 from generator.status import EventState, Snapshot
@@ -169,6 +169,7 @@ def render_offline(snap: Snapshot, root: Path) -> dict[str, bytes]:
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
         extensions=["jinja2.ext.i18n"],
+        bytecode_cache=templatecache.current(),
     )
     env.policies["ext.i18n.trimmed"] = True
     env.install_gettext_callables(language.words.gettext, language.words.ngettext, newstyle=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from dataclasses import dataclass, field
@@ -110,5 +109,7 @@ def format_problems(problems: list[Problem], fmt: str = "text") -> str:
 
 def did_you_mean(word: str, choices) -> str:
     """A ' (did you mean "x"?)' suffix, or '' when nothing is close."""
+    import difflib  # only when a word is wrong
+
     match = difflib.get_close_matches(str(word), sorted(choices), n=1, cutoff=0.6)
     return f' (did you mean "{match[0]}"?)' if match else ""

@@ -20,12 +20,12 @@ import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator, NamedTuple
 
 import jinja2
 from markupsafe import Markup
 
-from generator import paths
+from generator import paths, templatecache
 from generator.limits import THEME_FILE_SIZE
 from generator.markup import excerpt, to_html
 from generator.language import ENGLISH, Language, template_functions
@@ -427,7 +427,9 @@ def environment(dirs: list[Path], root: Path | None = None, boundary: Boundary |
         keep_trailing_newline=True,
         auto_reload=False,
         extensions=["jinja2.ext.i18n"],
+        bytecode_cache=templatecache.current(),
     )
+    env.context_class = RecordingContext  # notes nothing unless `serve` records what pages read
     env.policies["ext.i18n.trimmed"] = True
     env.install_gettext_callables(language.words.gettext, language.words.ngettext, newstyle=True)
     env.globals.update(template_functions(language.words))  # the same, without a context lookup per call
@@ -480,17 +482,73 @@ def static_files(dirs: list[Path], root: Path | None = None, boundary: Boundary 
 # --- pages -----------------------------------------------------------------------
 
 
+class Page(NamedTuple):
+    """One page to render: its template, its site path ("" is home, "incidents/x/" a folder), title and own values."""
+
+    template: str
+    path: str
+    title: str
+    context: dict
+
+    @property
+    def out(self) -> str:
+        """Its file in the output folder."""
+        return self.path if self.path == paths.NOT_FOUND else self.path + paths.HOME
+
+
+# --- what a page read, for `serve`'s rebuilds ------------------------------------
+
+# While recording, the names each page's template read, by output file: a page
+# whose names hold the same values in the next snapshot is the same page.
+_READS: dict[str, frozenset] | None = None
+_READING: set | None = None  # the names the page being rendered has read so far
+_SETS: dict[frozenset, frozenset] = {}
+
+
+class RecordingContext(jinja2.runtime.Context):
+    """A template context that notes each name a template looks up (its own, its macros', its includes')."""
+
+    def resolve_or_missing(self, key: str):
+        if _READING is not None:
+            _READING.add(key)
+        return super().resolve_or_missing(key)
+
+
+def _interned(names: frozenset) -> frozenset:
+    return _SETS.setdefault(names, names)
+
+
+def record_reads(on: bool = True) -> None:
+    """Start (or stop) noting what each page rendered in this process reads; `take_reads` hands them over."""
+    global _READS
+    _READS = {} if on else None
+
+
+def take_reads() -> dict[str, frozenset]:
+    """The names each page rendered since the last call read, by output file (nothing when not recording)."""
+    if not _READS:
+        return {}
+    taken = dict(_READS)
+    _READS.clear()
+    return taken
+
+
 class Renderer:
     """Renders the pages of one snapshot; holds what every page shares."""
 
-    def __init__(self, snap: Snapshot, root: Path):
+    def __init__(self, snap: Snapshot, root: Path, theme: Renderer | None = None):
+        """`theme`: an earlier snapshot's renderer whose theme (templates, static files) is still the site's (`serve`)."""
         self.snap = snap
+        self.root = root
         self.site = snap.content.site
-        self.dirs = theme_dirs(root, self.site.theme)
-        boundary = theme_boundary(root)
-        self.language = load_language(self.dirs, self.site.language, root, boundary)
-        self.env = environment(self.dirs, root, boundary, self.language)
-        self.static = static_files(self.dirs, root, boundary)
+        if theme is not None:
+            self.dirs, self.env, self.static, self.language = theme.dirs, theme.env, theme.static, theme.language
+        else:
+            self.dirs = theme_dirs(root, self.site.theme)
+            boundary = theme_boundary(root)
+            self.language = load_language(self.dirs, self.site.language, root, boundary)
+            self.env = environment(self.dirs, root, boundary, self.language)
+            self.static = static_files(self.dirs, root, boundary)
         self.views = component_views(snap, self.language)
         self.names = {c.id: c.name for c in snap.content.catalog.components}
         self.names.update({g.id: g.name for g in snap.content.catalog.groups})
@@ -514,9 +572,28 @@ class Renderer:
         # The build time goes only on the pages that change anyway while an incident is active.
         self.stale_after = int(after.total_seconds()) if after and snap.active_incidents else None
 
+    def preload(self) -> None:
+        """Compile (or load from the cache) every template of the theme now, in this process.
+
+        A template that does not compile is left to fail where a page uses it, as it would without this.
+        """
+        for folder in self.dirs:
+            templates = Path(folder) / "templates"
+            if not templates.is_dir():
+                continue
+            for path in sorted(templates.rglob("*.html")):
+                try:
+                    self.env.get_template(path.relative_to(templates).as_posix())
+                except (jinja2.TemplateError, ThemeError, OSError):
+                    pass
+
     def render(self, template: str, path: str, title: str, **context) -> bytes:
-        context = {**self.shared, **context}
         """Render `template` as the page at site path `path` ("" is home, "incidents/x/" a folder)."""
+        return self.render_page(Page(template, path, title, context))
+
+    def context(self, page: Page) -> dict:
+        """Everything `page`'s template can read: what all pages share, the page's own, and its links."""
+        path, template = page.path, page.template
         if path == paths.NOT_FOUND:
             root = self.site.path_prefix  # served for any missing path: links cannot be relative
         else:
@@ -531,16 +608,24 @@ class Renderer:
             return url(self.static[name][0])
 
         webcal = "webcal://" + paths.url(self.site, paths.CALENDAR).split("://", 1)[-1]
+        return {
+            **self.shared,
+            **page.context,
+            "page_path": path,
+            "page_title": page.title,
+            "canonical": paths.url(self.site, "" if path == paths.NOT_FOUND else path),
+            "url": url,
+            "static": static,
+            "webcal_url": webcal,
+        }
+
+    def render_page(self, page: Page) -> bytes:
+        template, path = page.template, page.path
+        global _READING
+        if _READS is not None:
+            _READING = set()
         try:
-            html = self.env.get_template(template).render(
-                **context,
-                page_path=path,
-                page_title=title,
-                canonical=paths.url(self.site, "" if path == paths.NOT_FOUND else path),
-                url=url,
-                static=static,
-                webcal_url=webcal,
-            )
+            html = self.env.get_template(template).render(self.context(page))
         except jinja2.TemplateError as exc:
             raise ThemeError(f"{_template_location(exc)}template error in {template}: {exc}") from None
         except ThemeError:
@@ -549,6 +634,10 @@ class Renderer:
             reason = " ".join(f"{type(exc).__name__}: {exc}".split())
             raise ThemeError(f"{_template_location(exc)}template {template} failed rendering {path or 'index.html'}: "
                              f"{reason}") from None
+        finally:
+            if _READS is not None:
+                _READS[page.out] = _interned(frozenset(_READING))
+                _READING = None
         return html.encode("utf-8")
 
     def incident_view(self, state: EventState) -> dict:
@@ -562,26 +651,31 @@ class Renderer:
             "updated_at": state.updated_at,
         }
 
-    def incident_page(self, iid: str) -> tuple[str, bytes]:
+    def incident(self, iid: str) -> Page:
         state = self.snap.events[iid]
         path = paths.incident_page(iid)
         stale = self.stale_after if state.is_active and not state.incident.is_maintenance else None
-        return path + paths.HOME, self.render("incident.html", path, state.incident.title, stale_after=stale,
-                                                **self.incident_view(state))
+        return Page("incident.html", path, state.incident.title, {"stale_after": stale, **self.incident_view(state)})
+
+    def incident_page(self, iid: str) -> tuple[str, bytes]:
+        page = self.incident(iid)
+        return page.out, self.render_page(page)
 
     def pages(self) -> dict[str, bytes]:
         """The pages about the whole site: home, history, components, 404, and the static assets."""
-        snap = self.snap
-        files: dict[str, bytes] = {}
-        for name, (hashed, data) in self.static.items():
-            files[hashed] = data
+        files: dict[str, bytes] = {hashed: data for hashed, data in self.static.values()}
+        for page in self.site_pages():
+            files[page.out] = self.render_page(page)
+        return files
 
+    def site_pages(self) -> Iterator[Page]:
+        """Home, the history pages, the component pages and the 404 page, each with what it shows."""
+        snap = self.snap
         recent = snap.recent
         recent_more = max(0, len(recent) - RECENT_MAX)
         recent = recent[:RECENT_MAX]
         active, in_progress, upcoming = snap.active_incidents, snap.active_maintenances, snap.upcoming_maintenances
-        files[paths.HOME] = self.render(
-            "index.html", "", self.site.title,
+        yield Page("index.html", "", self.site.title, dict(
             active=active[:HOME_EVENTS_MAX],
             active_more=max(0, len(active) - HOME_EVENTS_MAX),
             in_progress=in_progress[:HOME_EVENTS_MAX],
@@ -594,15 +688,14 @@ class Renderer:
             day_titles=sum(1 for v in self.views.values() if v.visible for d in v.bar if d.anchor) <= DAY_TITLES_MAX,
             refresh=bool(snap.active_incidents),
             stale_after=self.stale_after,
-        )
+        ))
 
         pages = history_pages(list(snap.events.values()), snap.now, self.site.timezone, self.language)
         _ = self.language.gettext
         for number, groups in enumerate(pages, start=1):
             path = paths.history_page(number)
             listed = [event for _label, events in groups for event in events]
-            files[path + paths.HOME] = self.render(
-                "history.html", path, _("History") if number == 1 else _("History, page %(number)s", number=number),
+            yield Page("history.html", path, _("History") if number == 1 else _("History, page %(number)s", number=number), dict(
                 # An older page changes only with its own events: one update must not rewrite them all.
                 updated_at=max((_changed_at(e, snap.now) for e in listed), default=None) or snap.updated_at,
                 months=groups,
@@ -610,22 +703,20 @@ class Renderer:
                 page_count=len(pages),
                 newer=paths.history_page(number - 1) if number > 1 else None,
                 older=paths.history_page(number + 1) if number < len(pages) else None,
-            )
+            ))
 
         for component in snap.content.catalog.components:
             path = paths.component_page(component.id)
             events = snap.events_for(component.id)
-            files[path + paths.HOME] = self.render(
-                "component.html", path, component.name,
+            yield Page("component.html", path, component.name, dict(
                 view=self.views[component.id],
                 group=snap.content.catalog.group(component.group_id) if component.group_id else None,
                 events=events[:COMPONENT_EVENTS_MAX],
                 more_events=max(0, len(events) - COMPONENT_EVENTS_MAX),
                 component_feeds={"rss": paths.feed(path, "rss"), "atom": paths.feed(path, "atom")},
-            )
+            ))
 
-        files[paths.NOT_FOUND] = self.render("404.html", paths.NOT_FOUND, self.language.gettext("Page not found"))
-        return files
+        yield Page("404.html", paths.NOT_FOUND, self.language.gettext("Page not found"), {})
 
 
 def _template_location(exc: Exception) -> str:
@@ -641,13 +732,25 @@ def _template_location(exc: Exception) -> str:
     return where
 
 
+_LAST: Renderer | None = None
+
+
+def renderer(snap: Snapshot, root: Path) -> Renderer:
+    """The renderer of `snap`: one for its site's pages and its events' pages, so each template is compiled once."""
+    global _LAST
+    root = Path(root)
+    if _LAST is None or _LAST.snap is not snap or _LAST.root != root:
+        _LAST = Renderer(snap, root)
+    return _LAST
+
+
 def render_pages(snap: Snapshot, root: Path) -> dict[str, bytes]:
     """The pages about the whole site and the static assets, as `{relative path: bytes}`."""
-    return Renderer(snap, Path(root)).pages()
+    return renderer(snap, root).pages()
 
 
 def event_pages(snap: Snapshot, root: Path) -> Callable[[str], dict[str, bytes]]:
     """A function giving the page of one incident or maintenance; each stands alone."""
-    renderer = Renderer(snap, Path(root))
-    return lambda iid: dict([renderer.incident_page(iid)])
+    made = renderer(snap, root)
+    return lambda iid: dict([made.incident_page(iid)])
 

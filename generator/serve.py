@@ -4,6 +4,11 @@ A broken file prints the check errors and the last good build stays online:
 the build writes nothing until every page is rendered, then swaps the output
 folder in one step, and the HTTP handler resolves each request against the
 folder's path, so it always serves the newest complete build.
+
+After the first build, a save in content/incidents/ is rebuilt by
+`build.Preview`: only the files that changed are read again and only the
+pages they touch are rendered again, with the same result as a full build;
+a change to the settings or the theme builds everything.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from datetime import datetime
 from pathlib import Path
 
 
-from generator.build import CACHE_FILE, build
+from generator.build import CACHE_FILE, Preview, build
 from generator.errors import StatusgenError, describe_os_error
 
 
@@ -58,10 +63,17 @@ def start_server(folder: Path, port: int = 8000) -> http.server.ThreadingHTTPSer
     return server
 
 
-def rebuild(root: Path, now: datetime, out: Path) -> str:
-    """Build once; a message saying what happened. Content errors are reported, not raised."""
+def rebuild(root: Path, now: datetime, out: Path, preview: Preview | None = None, changed=None) -> str:
+    """Build once; a message saying what happened. Content errors are reported, not raised.
+
+    With `preview` (the builds of this session) and the paths `changed` since its last build, only what they
+    touched is rendered again.
+    """
     try:
-        result = build(root, now, out, cache=root / CACHE_FILE)
+        if preview is None:
+            result = build(root, now, out, cache=root / CACHE_FILE)
+        else:
+            result = preview.build(now, changed)
     except StatusgenError as exc:  # content errors; a theme error names the template and line
         message = exc.message
     except OSError as exc:
@@ -69,6 +81,8 @@ def rebuild(root: Path, now: datetime, out: Path) -> str:
     except Exception as exc:  # noqa: BLE001 - the last net: a preview must outlive any bad save
         message = " ".join(f"{type(exc).__name__}: {exc}".split())
     else:
+        if result.written is not None:
+            return f"built {result.files} files ({result.written} changed)"
         return f"built {result.files} files"
     return f"{message}\nbuild failed; still serving the last good build"
 
@@ -99,7 +113,8 @@ def serve(
     """
     root = Path(root)
     out = root / "output"
-    echo(rebuild(root, clock(), out))
+    preview = Preview(root, out, cache=root / CACHE_FILE)  # keeps what the next rebuild needs not read or render again
+    echo(rebuild(root, clock(), out, preview))
     out.mkdir(parents=True, exist_ok=True)  # serve something even when the first build failed
     server = start_server(out, port)
     url = f"http://127.0.0.1:{server.server_address[1]}/"
@@ -110,7 +125,7 @@ def serve(
         for changed in changes(root, stop):
             names = sorted(Path(p).name for _, p in changed)
             echo(f"changed: {', '.join(names[:5])}{' …' if len(names) > 5 else ''}")
-            echo(rebuild(root, clock(), out))
+            echo(rebuild(root, clock(), out, preview, [Path(p) for _, p in changed]))
     except KeyboardInterrupt:
         pass
     finally:

@@ -6,7 +6,7 @@ dated at or before `now` are known; later ones have not happened yet.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
 
@@ -223,13 +223,19 @@ class Snapshot:
     content: Content
     now: datetime
     events: dict = field(default_factory=dict)  # id -> EventState, for events begun or announced
+    # An earlier snapshot at the same `now`: each unchanged incident keeps the state evaluated there (`serve`).
+    previous: InitVar[Snapshot | None] = None
 
-    def __post_init__(self):
+    def __post_init__(self, previous: Snapshot | None = None):
+        known = previous.events if previous is not None and previous.now == self.now else {}
         for incident in self.content.incidents:
-            state = evaluate_event(incident, self.now)
+            state = known.get(incident.id)
+            if state is None or state.incident is not incident:
+                state = evaluate_event(incident, self.now)
             if state is not None:
                 self.events[incident.id] = state
         self._by_component: dict = {}
+        self._status_now: dict = {}
         for state in self.events.values():
             if state.window is None:
                 continue
@@ -246,7 +252,7 @@ class Snapshot:
     def maintenances(self) -> list[EventState]:
         return [s for s in self.events.values() if s.incident.is_maintenance]
 
-    @property
+    @cached_property
     def active_incidents(self) -> list[EventState]:
         return [s for s in self.incidents if s.is_active]
 
@@ -284,7 +290,10 @@ class Snapshot:
 
     # -- components -------------------------------------------------------------
     def component_status(self, cid: str, t: datetime | None = None) -> str:
-        t = self.now if t is None else t
+        if t is None:  # at now: asked by every producer, and a long history has thousands of windows per component
+            if cid not in self._status_now:
+                self._status_now[cid] = self.component_status(cid, self.now)
+            return self._status_now[cid]
         statuses = [w.incident.components[cid] for w in self._by_component.get(cid, ()) if w.covers(t)]
         return worst(statuses)
 
@@ -369,8 +378,9 @@ class Snapshot:
         return max(times, default=None)
 
 
-def snapshot(content: Content, now: datetime) -> Snapshot:
-    return Snapshot(content, now.astimezone(UTC))
+def snapshot(content: Content, now: datetime, previous: Snapshot | None = None) -> Snapshot:
+    """The content as it stands at `now`; with `previous` (at the same time), unchanged events are not evaluated again."""
+    return Snapshot(content, now.astimezone(UTC), previous=previous)
 
 
 def next_change(content: Content, now: datetime) -> datetime | None:

@@ -8,10 +8,11 @@ same either way.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from typing import Callable, Iterator, Sequence, TypeVar
+from typing import TYPE_CHECKING, Callable, Iterator, Sequence, TypeVar
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -25,6 +26,8 @@ _TASK: tuple[Callable, Sequence] | None = None
 
 def count() -> int:
     """How many workers to use: one per core, none without fork."""
+    import multiprocessing  # here, not at the top: a small build never forks, and start-up counts
+
     if "fork" not in multiprocessing.get_all_start_methods():
         return 1
     return max(1, min(os.cpu_count() or 1, MAX_WORKERS))
@@ -45,8 +48,7 @@ def map_chunks(func: Callable[[Sequence[T]], list[R]], items: Sequence[T], minim
     fewer, and one copy fewer of the pages a fork comes to own.
     """
     global _TASK
-    n = count()
-    if len(items) < (PARALLEL_MIN if minimum is None else minimum) or n < 2:
+    if len(items) < (PARALLEL_MIN if minimum is None else minimum) or (n := count()) < 2:
         return list(func(items))
     chunks = [items[k::n] for k in range(n)]
     _TASK = (func, chunks)
@@ -73,26 +75,34 @@ def each(func: Callable[[T], R], jobs: Sequence[T], parallel: bool = True) -> It
     order, when not `parallel`, with one core or with one job.
     """
     global _TASK
-    n = count()
-    if not parallel or n < 2 or len(jobs) < 2:
+    if not parallel or len(jobs) < 2 or (n := count()) < 2:
         for job in jobs:
             yield func(job)
         return
+    from concurrent.futures import as_completed
+
     _TASK = (func, jobs)
     try:
         with _pool(n) as pool:
-            futures = [pool.submit(_run, k) for k in range(len(jobs))]
+            # Submitted in the jobs' order (the first is the longest); held only until taken: a
+            # finished future holds its result, and a long build's results are all its pages.
+            pending = set([pool.submit(_run, k) for k in range(len(jobs))])
             try:
-                for future in as_completed(futures):
+                for future in as_completed(pending):
+                    pending.discard(future)
                     yield future.result()
+                    del future
             finally:
-                for future in futures:  # the caller stopped early (an error): drop what has not started
+                for future in pending:  # the caller stopped early (an error): drop what has not started
                     future.cancel()
     finally:
         _TASK = None
 
 
 def _pool(n: int) -> ProcessPoolExecutor:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     # Forked workers; a worker that dies (killed, out of memory) fails the build
     # with BrokenProcessPool instead of leaving it waiting for ever.
     return ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("fork"))

@@ -61,17 +61,47 @@ def test_markdown_cache_and_parallel_rendering_change_nothing(tmp_path, monkeypa
     cold = build(ROOT, FIXED_NOW, tmp_path / "cold", cache=cache).out
     assert cache.is_file()
     with sqlite3.connect(cache) as db:
-        cached = dict(db.execute("SELECT source, html FROM html"))
-    # Every text comes home from the workers that rendered it, and is cached as rendered.
+        cached = dict(db.execute("SELECT key, html FROM html"))
+    # Every text comes home from the workers that rendered it, and is cached as rendered,
+    # straight into the file: this process does not keep the history's HTML.
     content, _ = load(ROOT)
-    assert set(cached) == {t for i in content.incidents for t in (i.summary, *(u.body for u in i.updates))}
-    assert all(markup._HTML[source] == html for source, html in cached.items())
-    markup._HTML.clear()
+    texts = {t for i in content.incidents for t in (i.summary, *(u.body for u in i.updates))}
+    assert set(cached) == {markup.cache_id(t) for t in texts}
+    assert all(markup._convert(t) == cached[markup.cache_id(t)] for t in texts)
+    assert not markup._HTML
+    rendered = []
+    monkeypatch.setattr(markup, "_convert", lambda text: rendered.append(text) or "")
     warm = build(ROOT, FIXED_NOW, tmp_path / "warm", cache=cache).out
     assert tree(plain) == tree(cold) == tree(warm)
+    assert not rendered and not markup._HTML  # each worker looked up its own texts in the file, none stayed here
     # The collector is set back as it was: on, default thresholds, nothing left frozen
     # (`serve` builds again and again in one process; each build's model must be freeable).
     assert gc.isenabled() and gc.get_freeze_count() == 0 and gc.get_threshold() == thresholds
+
+
+def test_the_markdown_cache_keeps_the_texts_in_use_and_only_those(tmp_path):
+    import shutil
+    import sqlite3
+
+    from generator import markup
+    from generator.build import build
+    from generator.content import load
+    from tests.conftest import FIXED_NOW, ROOT
+
+    site = tmp_path / "site"
+    shutil.copytree(ROOT / "content", site / "content")
+    cache = tmp_path / "cache" / "markdown.sqlite"
+    build(site, FIXED_NOW, tmp_path / "first", cache=cache)
+    path = sorted((site / "content" / "incidents").glob("*.md"))[0]
+    path.write_text(path.read_text(encoding="utf-8").replace("\n## ", "\nA new sentence.\n\n## ", 1), encoding="utf-8")
+    markup._HTML.clear()
+    build(site, FIXED_NOW, tmp_path / "second", cache=cache)
+    content, _ = load(site)
+    texts = {t for i in content.incidents for t in (i.summary, *(u.body for u in i.updates))}
+    with sqlite3.connect(cache) as db:
+        cached = dict(db.execute("SELECT key, html FROM html"))
+    assert set(cached) == {markup.cache_id(t) for t in texts}
+    assert all(markup._convert(t) == cached[markup.cache_id(t)] for t in texts)
 
 
 def test_an_unreadable_or_foreign_cache_is_a_cold_start(tmp_path):

@@ -15,7 +15,32 @@ OPEN = "---\ntitle: {title}\ncomponents: {{api: partial_outage}}\n---\n## {at} â
 
 
 def test_loading_takes_no_clock():
-    assert list(inspect.signature(load).parameters) == ["root"]
+    # `reread` is serve's memo of what the last load read (files, not times).
+    assert list(inspect.signature(load).parameters) == ["root", "reread"]
+
+
+def test_a_reread_reads_only_the_changed_files_and_gives_what_a_load_gives(tmp_path, monkeypatch):
+    from generator import incidents
+    from generator.content import Reread
+
+    root = write_site(tmp_path, {name: OPEN.format(title=name, at="2026-11-20 10:00 UTC") for name in ("a", "b", "c")})
+    reread = Reread()
+    load(root, reread)
+    parsed = []
+    real = incidents._parse_file
+    monkeypatch.setattr(incidents, "_parse_file", lambda path, *args, **kwargs: parsed.append(path.name) or real(path, *args, **kwargs))
+    (root / "content" / "incidents" / "b.md").write_text(OPEN.format(title="B again", at="2026-11-20 10:00 UTC"))
+    (root / "content" / "incidents" / "c.md").unlink()
+    (root / "content" / "incidents" / "d.md").write_text("---\ntitle: [broken\n---\n")
+    content, problems = load(root, reread)
+    assert sorted(parsed) == ["b.md", "d.md"]
+    fresh, fresh_problems = load(root)
+    assert content == fresh and problems.items == fresh_problems.items and problems.errors
+    site = root / "content" / "site.yaml"
+    site.write_text(site.read_text() + "description: Settings changed\n")
+    parsed.clear()
+    load(root, reread)
+    assert sorted(parsed) == ["a.md", "b.md", "d.md"]  # checked again with the new settings
 
 
 def test_an_update_in_the_future_is_the_reviews_warning_not_the_loaders(tmp_path):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from generator.markup import excerpt, to_text
 
@@ -67,3 +69,62 @@ def test_the_fast_paths_say_what_the_general_one_says(source):
     from generator.markup import _to_text, to_html
 
     assert to_text.__wrapped__(source) == _to_text(to_html(source))
+
+
+# --- the prose fast path: the same HTML as Python-Markdown, or no answer -------------------------
+
+PIECES = [
+    "word", "Words", "sign-in", "é", "ß", "日本", "42", "1986", "x.y", ",", ".", ":", ";", "?", "!", "'", '"', "(", ")",
+    "%", "/", "=", "#", "+", "-", "--", "---", " ", " ", " ", "  ", "\n", "\n", "\n\n", "\n\n\n", "- ", "\n- ", "* ", "1. ",
+    "2) ", "> ", "**", "**bold**", "**two words**", "** x**", "*", "*em*", "_", "__x__", "`", "\\", "<", ">", "&", "&amp;",
+    "~", "|", "[", "]", "[label](https://example.com/a)", "[two words](http://example.com/a/b.c?d=e#f)",
+    "[x](https://example.com/a b)", "[x](ftp://example.com/)", "![i](https://example.com/i.png)", "(https://example.com)",
+    "https://example.com/bare", "\t", "\r", "\xa0", "\u2028", "\x0c", "    code", "===",
+]
+
+
+def markdown_html(text: str) -> str:
+    from generator import markup
+
+    converter, cleaner = markup._tools()
+    return cleaner.clean(converter.reset().convert(text)).strip()
+
+
+# Mostly what the fast path takes, so that it is tried often, with its edges.
+PROSE = [
+    "word", "Words", "sign-in", "é", "日本", "42", "1986", ",", ".", ":", "?", "!", "'", '"', "(", ")", "=", "#", "+", "-",
+    "---", "===", " ", " ", " ", "\n", "\n\n", "- ", "\n- ", "1. ", "**", "*", "**bold**", "**two words**", "[", "]",
+    "[label](https://example.com/a)", "[two words](http://example.com/a/b.c?d=e#f)", "https://example.com/bare",
+]
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.one_of(st.lists(st.sampled_from(PIECES), min_size=1, max_size=40),
+                 st.lists(st.sampled_from(PROSE), min_size=1, max_size=30)).map("".join))
+def test_prose_gives_python_markdowns_html_or_nothing(text):
+    from generator import markup
+
+    out = markup._prose(text)
+    if out is not None:
+        _converter, cleaner = markup._tools()
+        assert out == cleaner.clean(out) == markdown_html(text)  # as the cleaner leaves it
+
+
+@pytest.mark.parametrize("text", [
+    "Plain words.", "One\nwrapped\nparagraph.\n\nAnd **another** with [a link](https://example.com/x).",
+    "Intro:\n\n- one **item**\n- [two](https://example.com/2)\n\nAfter the list.", "a**b**c (**d**) x [e f](https://e.com/a.) y",
+])
+def test_everyday_prose_takes_the_fast_path(text):
+    from generator import markup
+
+    assert markup._prose(text) is not None and markup.to_html(text) == markdown_html(text)
+
+
+@pytest.mark.parametrize("text", [
+    "- a\n\n- b", "a\n- b", "# Head", "x _y_ z", "a  \nb", " lead", "1. one", "[ref]", "a & b", "<b>x</b>", "`code`",
+    "** a**", "*em*", "![i](https://example.com/i.png)", "\nx", "x\n", "a\n\n\nb", "---", "a\tb", "a\xa0b",
+])
+def test_anything_else_goes_to_python_markdown(text):
+    from generator import markup
+
+    assert markup._prose(text) is None

@@ -110,7 +110,8 @@ def test_make_demo_builds_and_serves_the_demo():
 
 def test_the_benchmarks_run(tmp_path):
     """README's benchmark lines, at a size that takes seconds (the figures come from full runs)."""
-    for args in (["bench/build.py", "40", "--runs", "1"], ["bench/floor.py", "40"], ["bench/hostile.py", "--runs", "1"]):
+    for args in (["bench/build.py", "40", "--runs", "1"], ["bench/floor.py", "40"], ["bench/hostile.py", "--runs", "1"],
+                 ["bench/sizes.py", "--sizes", "40", "--runs", "1", "--serve", "--edits", "5"]):
         result = subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
         assert result.returncode == 0 and "Traceback" not in result.stderr, (args, result.stdout, result.stderr)
 

@@ -1,0 +1,263 @@
+"""`statusgen build` at every size, as a user runs it: 40, 2,000, 10,000 and 50,000 incidents.
+
+    .venv/bin/python bench/sizes.py [--sizes 40,2000,10000,50000] [--runs 3] [--keep DIR] [--out-root DIR]
+    .venv/bin/python bench/sizes.py --sizes 10000 --serve --edits 10
+
+For each size it writes bench/build.py's synthetic content (20 components, 10
+years; kept in `--keep DIR/site-N` and reused when there), then runs
+`statusgen build SITE --now … --out OUT` `--runs` times as a fresh process,
+so each time includes the interpreter's start-up and the imports:
+
+- cold: no output folder and no `SITE/.statusgen-cache/` (a fresh checkout);
+- warm: the output and `.statusgen-cache/` an earlier build left.
+
+It prints the median wall time and the range of each, the peak PSS of the
+build's process tree (shared pages counted once; sampled every 50 ms in one
+more, untimed build per mode, as bench/build.py does), the output's size and
+file count, a hash of the whole output tree (sorted paths and each file's
+sha256: the same content and `--now` must give the same hash on every
+version) and the load average while it ran.
+
+With `--serve`, it then starts `statusgen serve` on each site, saves one
+incident file `--edits` times (a changed sentence, a new update, a new title,
+a new file, a deleted file, in turn) and times each save until serve says the
+rebuild is on disk; then it compares the served output with a fresh full
+build of the edited content.
+
+Run it on a quiet disk (see bench/build.py: ext4 is slow to create files for
+some minutes after a large delete), and quote the load average with the figures.
+Not part of the test suite: timings depend on the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from build import NOW, discard_set_aside, set_aside, stamp, tree_pss_kb, write_site  # noqa: E402
+
+STATUSGEN = str(Path(sys.executable).with_name("statusgen"))
+CACHE = ".statusgen-cache"
+
+
+def tree_hash(out: Path) -> tuple[str, int, int]:
+    """sha256 over the sorted `path sha256` lines of every file under `out`; the file count; the bytes."""
+    lines, size = [], 0
+    for folder, _dirs, files in os.walk(out):
+        for name in files:
+            path = os.path.join(folder, name)
+            data = Path(path).read_bytes()
+            size += len(data)
+            lines.append(f"{os.path.relpath(path, out)} {hashlib.sha256(data).hexdigest()}")
+    lines.sort()
+    return hashlib.sha256(("\n".join(lines) + "\n").encode()).hexdigest(), len(lines), size
+
+
+def build_once(site: Path, out: Path, cold: bool, sample: bool = False) -> dict:
+    """One `statusgen build` as a fresh process: wall time (and, with `sample`, the tree's peak PSS)."""
+    if cold:
+        set_aside(out)
+        shutil.rmtree(site / CACHE, ignore_errors=True)
+    subprocess.run(["sync"], check=False)  # start without the last run's writes pending
+    args = [STATUSGEN, "build", str(site), "--now", NOW.isoformat(), "--out", str(out)]
+    t = time.perf_counter()
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    peak = 0
+    while sample and proc.poll() is None:
+        peak = max(peak, tree_pss_kb(proc.pid))
+        time.sleep(0.05)
+    _stdout, stderr = proc.communicate()
+    wall = time.perf_counter() - t
+    if proc.returncode:
+        raise SystemExit(f"build failed:\n{stderr}")
+    return {"wall": wall, "pss_kb": peak}
+
+
+def summary(walls: list[float]) -> dict:
+    return {"median_s": round(statistics.median(walls), 3), "range_s": [round(min(walls), 3), round(max(walls), 3)],
+            "runs_s": [round(w, 3) for w in walls]}
+
+
+def load_average() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def measure(site: Path, out: Path, runs: int) -> dict:
+    report: dict = {"load_before": load_average()}
+    for mode in ("cold", "warm"):
+        if mode == "warm":
+            build_once(site, out, cold=False)  # what a warm build finds: an earlier build's output and cache
+        walls = []
+        for i in range(runs):
+            walls.append(build_once(site, out, cold=mode == "cold")["wall"])
+            print(f"  {mode} run {i + 1}: {walls[-1]:.3f}s", file=sys.stderr)
+        report[mode] = summary(walls)
+        report[mode]["peak_pss_mb"] = round(build_once(site, out, mode == "cold", sample=True)["pss_kb"] / 1024, 1)
+    digest, files, size = tree_hash(out)
+    report.update(output_files=files, output_mb=round(size / 1e6, 1), tree_sha256=digest, load_after=load_average())
+    return report
+
+
+# --- serve: one file saved, until its pages are on disk -----------------------------------------
+
+
+def _edit(site: Path, k: int, rng: random.Random) -> str:
+    """Change one incident file the way staff do (in turn: text, new update, title, new file, deletion); a word to look for."""
+    folder = site / "content" / "incidents"
+    names = sorted(p.name for p in folder.glob("*.md"))
+    mark = f"edit{k}x{rng.randrange(10**6)}"
+    kind = k % 5
+    if kind == 3:  # a new incident
+        path = folder / f"{NOW:%Y-%m-%d}-bench-new-{mark}.md"
+        text = (f"---\ntitle: New incident {mark}\ncomponents:\n  comp-01: partial_outage\n---\n"
+                f"## {stamp(NOW.replace(hour=9))} — Investigating\nWe are looking into {mark}.\n")
+        _save(path, text)
+        return mark
+    path = folder / rng.choice(names[-200:] if kind != 4 else names)  # mostly recent history
+    if kind == 4:
+        path.unlink()
+        return ""
+    text = path.read_text()
+    if kind == 0:
+        text = re.sub(r"(\n## [^\n]*\n)", rf"\1{mark} ", text, count=1)  # a word in the newest update
+    elif kind == 1:  # a new update on top, a minute after the newest
+        newest = re.search(r"\n## (\d{4}-\d\d-\d\d \d\d:\d\d) UTC — ([^\n]*)\n", text)
+        from datetime import datetime, timedelta, timezone
+        at = datetime.strptime(newest.group(1), "%Y-%m-%d %H:%M").replace(tzinfo=timezone.utc) + timedelta(minutes=1)
+        text = text.replace(newest.group(0), f"\n## {stamp(at)} — Update\nMore news: {mark}.\n" + newest.group(0), 1)
+    else:
+        text = re.sub(r"^title: .*$", f"title: Retitled {mark}", text, count=1, flags=re.M)
+    _save(path, text)
+    return mark
+
+
+def _save(path: Path, text: str) -> None:
+    """As editors save: a new file renamed over the old one."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def measure_serve(site: Path, edits: int, scratch: Path, seed: int = 7) -> dict:
+    """Median time from a save to serve's report that the rebuild is on disk; the served tree against a full build.
+
+    Its files stay in `scratch` until the bench ends: deleting them would slow the next size's builds.
+    """
+    work = Path(tempfile.mkdtemp(prefix="statusgen-serve-", dir=scratch))
+    copy = work / "site"
+    shutil.copytree(site / "content", copy / "content")
+    args = [STATUSGEN, "serve", str(copy), "--now", NOW.isoformat(), "--port", "0"]
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        lines = _lines(proc)
+        first = _until(lines, r"serving .* at http")
+        rng = random.Random(seed)
+        times, report = [], {"load_before": load_average(), "first_build": first}
+        time.sleep(1.0)  # let the watcher start
+        for k in range(edits):
+            t = time.perf_counter()
+            mark = _edit(copy, k, rng)
+            said = _until(lines, r"^(built|rebuilt|build failed)")
+            times.append(time.perf_counter() - t)
+            print(f"  edit {k + 1}: {times[-1]:.3f}s ({said.strip()})", file=sys.stderr)
+            if "failed" in said:
+                raise SystemExit(f"serve's rebuild failed: {said}")
+            if mark and mark not in "".join(p.read_text(errors="replace") for p in _pages_with(copy / "output", mark)):
+                raise SystemExit(f"edit {k + 1}: {mark} is not on disk")
+            time.sleep(0.5)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    served = tree_hash(copy / "output")[0]
+    fresh = work / "fresh"
+    subprocess.run([STATUSGEN, "build", str(copy), "--now", NOW.isoformat(), "--out", str(fresh), "--no-cache"],
+                   check=True, capture_output=True)
+    report.update(summary(times), identical_to_full_build=served == tree_hash(fresh)[0], load_after=load_average())
+    if not report["identical_to_full_build"]:
+        raise SystemExit("serve's output differs from a full build of the same content")
+    return report
+
+
+def _pages_with(out: Path, mark: str) -> list[Path]:
+    found = subprocess.run(["grep", "-rl", mark, str(out)], capture_output=True, text=True).stdout.split()
+    return [Path(p) for p in found[:1]]
+
+
+def _lines(proc: subprocess.Popen):
+    for line in proc.stdout:
+        yield line
+
+
+def _until(lines, pattern: str, timeout: float = 600) -> str:
+    deadline = time.monotonic() + timeout
+    for line in lines:
+        if re.search(pattern, line):
+            return line
+        if time.monotonic() > deadline:
+            break
+    raise SystemExit(f"serve never said {pattern!r}")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="40,2000,10000,50000", help="comma-separated incident counts")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--keep", type=Path, help="keep the content sets here (site-N) and reuse them")
+    parser.add_argument("--out-root", type=Path, help="build into folders here (e.g. /dev/shm, to leave the disk out)")
+    parser.add_argument("--serve", action="store_true", help="also time serve's rebuild after one file is saved")
+    parser.add_argument("--edits", type=int, default=10)
+    parser.add_argument("--no-build", action="store_true", help="with --serve: skip the build timings")
+    args = parser.parse_args(argv)
+    sizes = [int(n) for n in args.sizes.split(",")]
+    with tempfile.TemporaryDirectory(prefix="statusgen-sizes-") as tmp:
+        home = args.keep or Path(tmp)
+        report = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]}, "sizes": {}}
+        outputs: list[Path] = []
+        try:
+            run_sizes(args, sizes, home, Path(tmp), outputs, report)
+        finally:
+            for out in outputs:
+                discard_set_aside(out)
+        print(json.dumps(report, indent=2))
+    return 0
+
+
+def run_sizes(args, sizes: list[int], home: Path, tmp: Path, outputs: list[Path], report: dict) -> None:
+    """Each size in turn: its content (made once), its builds, and with --serve its rebuilds."""
+    for n in sizes:
+        site = home / f"site-{n}"
+        if not (site / "content").is_dir():
+            t = time.perf_counter()
+            write_site(site, n)
+            print(f"generated {n} incidents in {time.perf_counter() - t:.1f}s", file=sys.stderr)
+        out = (args.out_root or tmp) / f"output-{n}"
+        outputs.append(out)
+        entry: dict = {}
+        try:
+            if not args.no_build:
+                print(f"{n} incidents", file=sys.stderr)
+                entry = measure(site, out, args.runs)
+        finally:
+            set_aside(out)  # deleted at the end: a large delete would slow the next size's writes (see bench/build.py)
+            shutil.rmtree(site / CACHE, ignore_errors=True)
+        if args.serve:
+            print(f"{n} incidents: serve", file=sys.stderr)
+            entry["serve"] = measure_serve(site, args.edits, tmp)
+        report["sizes"][n] = entry
+        print(json.dumps({n: entry}), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
