@@ -132,9 +132,11 @@ def _prose(text: str) -> str | None:
 
 def to_html(text: str) -> str:
     """Safe HTML for a piece of Markdown. Headings are shifted so an update never outranks its page."""
+    if not text or text.isspace():
+        return ""  # nothing to render, and nothing to cache
     found = _HTML.get(text)
     if found is None:
-        found = _cached(text) if _STORE is not None and text.strip() else None
+        found = _cached(text) if _STORE is not None else None
         if found is not None:
             _HTML[text] = found
         else:
@@ -325,6 +327,10 @@ class CacheWriter:
         db = self.db
         try:
             db.executemany("INSERT INTO temp.used VALUES (?)", ((key,) for key in {cache_id(t) for t in texts}))
+            if _STORE is not None and db.execute(
+                    "SELECT 1 FROM temp.new WHERE key IN (SELECT key FROM temp.used) LIMIT 1").fetchone() is None:
+                self.discard()  # only texts that are not kept (an excerpt): the file is still right
+                return
             sources = "SELECT key, html FROM temp.new"
             if _STORE is not None:
                 db.execute("ATTACH DATABASE ? AS old", (f"file:{_STORE}?mode=ro",))

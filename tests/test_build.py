@@ -65,7 +65,7 @@ def test_markdown_cache_and_parallel_rendering_change_nothing(tmp_path, monkeypa
     # Every text comes home from the workers that rendered it, and is cached as rendered,
     # straight into the file: this process does not keep the history's HTML.
     content, _ = load(ROOT)
-    texts = {t for i in content.incidents for t in (i.summary, *(u.body for u in i.updates))}
+    texts = {t for i in content.incidents for t in (i.summary, *(u.body for u in i.updates)) if t.strip()}
     assert set(cached) == {markup.cache_id(t) for t in texts}
     assert all(markup._convert(t) == cached[markup.cache_id(t)] for t in texts)
     assert not markup._HTML
@@ -97,11 +97,28 @@ def test_the_markdown_cache_keeps_the_texts_in_use_and_only_those(tmp_path):
     markup._HTML.clear()
     build(site, FIXED_NOW, tmp_path / "second", cache=cache)
     content, _ = load(site)
-    texts = {t for i in content.incidents for t in (i.summary, *(u.body for u in i.updates))}
+    texts = {t for i in content.incidents for t in (i.summary, *(u.body for u in i.updates)) if t.strip()}
     with sqlite3.connect(cache) as db:
         cached = dict(db.execute("SELECT key, html FROM html"))
     assert set(cached) == {markup.cache_id(t) for t in texts}
     assert all(markup._convert(t) == cached[markup.cache_id(t)] for t in texts)
+
+
+def test_a_rebuild_with_nothing_new_to_keep_leaves_the_markdown_cache_file_alone(tmp_path):
+    """Blank texts and the home page's excerpts are rendered each time but never kept: no reason to rewrite the file."""
+    import os
+
+    from generator import markup
+    from generator.build import build
+    from tests.conftest import FIXED_NOW, ROOT
+
+    cache = tmp_path / "cache" / "markdown.sqlite"
+    build(ROOT, FIXED_NOW, tmp_path / "first", cache=cache)
+    before = os.stat(cache)
+    markup._HTML.clear()
+    build(ROOT, FIXED_NOW, tmp_path / "second", cache=cache)
+    after = os.stat(cache)
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
 
 
 def test_an_unreadable_or_foreign_cache_is_a_cold_start(tmp_path):
