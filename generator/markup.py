@@ -321,19 +321,28 @@ class CacheWriter:
         self.db.execute("INSERT INTO meta VALUES ('key', ?)", (cache_key(),))
 
     def finish(self, texts) -> None:
-        """Keep the HTML of `texts` (this build's texts); readers see the old file or the new one, never half of one."""
+        """Keep the HTML of `texts` (this build's texts); readers see the old file or the new one, never half of one.
+
+        Kept: what this build rendered, what this process already held (`serve`), and what the old file has.
+        The file is rewritten only when a text in use has HTML the old file lacks.
+        """
+        used = {cache_id(text): text for text in texts if text and not text.isspace()}
+        held = [(key, _HTML[text]) for key, text in used.items() if text in _HTML]
         if self.db is None:
-            return
+            if not held:
+                return
+            self._open()
         db = self.db
         try:
-            db.executemany("INSERT INTO temp.used VALUES (?)", ((key,) for key in {cache_id(t) for t in texts}))
-            if _STORE is not None and db.execute(
-                    "SELECT 1 FROM temp.new WHERE key IN (SELECT key FROM temp.used) LIMIT 1").fetchone() is None:
-                self.discard()  # only texts that are not kept (an excerpt): the file is still right
-                return
+            db.executemany("INSERT INTO temp.used VALUES (?)", ((key,) for key in used))
+            db.executemany("INSERT INTO temp.new VALUES (?, ?)", held)
             sources = "SELECT key, html FROM temp.new"
             if _STORE is not None:
                 db.execute("ATTACH DATABASE ? AS old", (f"file:{_STORE}?mode=ro",))
+                if db.execute("SELECT 1 FROM temp.new WHERE key IN (SELECT key FROM temp.used) "
+                              "AND key NOT IN (SELECT key FROM old.html) LIMIT 1").fetchone() is None:
+                    self.discard()  # the old file has every text in use: it is still right
+                    return
                 sources += " UNION ALL SELECT key, html FROM old.html WHERE key IN (SELECT key FROM temp.used)"
             db.execute(f"INSERT OR IGNORE INTO html SELECT key, html FROM ({sources}) ORDER BY key")
             db.commit()

@@ -122,6 +122,24 @@ def test_a_rebuild_with_nothing_new_to_keep_leaves_the_markdown_cache_file_alone
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
 
 
+def test_html_this_process_already_holds_goes_into_the_cache_file_too(tmp_path):
+    """As in `serve`, or any process that built before: a text rendered earlier is not new, but is kept."""
+    import sqlite3
+
+    from generator import markup
+    from generator.build import build
+    from generator.content import load
+    from tests.conftest import FIXED_NOW, ROOT
+
+    build(ROOT, FIXED_NOW, tmp_path / "first")  # no cache file: the HTML stays in this process
+    cache = tmp_path / "cache" / "markdown.sqlite"
+    build(ROOT, FIXED_NOW, tmp_path / "second", cache=cache)
+    content, _ = load(ROOT)
+    texts = {t for i in content.incidents for t in (i.summary, *(u.body for u in i.updates)) if t.strip()}
+    with sqlite3.connect(cache) as db:
+        assert {key for (key,) in db.execute("SELECT key FROM html")} == {markup.cache_id(t) for t in texts}
+
+
 def test_an_unreadable_or_foreign_cache_is_a_cold_start(tmp_path):
     import sqlite3
 
