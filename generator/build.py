@@ -24,7 +24,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable, Iterable
 
-from generator import markup, paths, templatecache, workers
+from generator import documentcache, markup, paths, templatecache, workers
 from generator.content import Reread, load
 from generator.errors import OutputError
 from generator.mediatypes import rank
@@ -101,7 +101,7 @@ def render_into(output: "Output", snap: Snapshot, root: Path,
     markup.take_new()  # start counting afresh: `serve` builds again and again in one process
     home = os.getpid()
 
-    def run(job: list[str] | None) -> tuple[dict[str, bytes], dict[str, str]]:
+    def run(job: list[str] | None) -> tuple[dict[str, bytes], dict[str, str], dict | None, tuple | None]:
         if job is None:  # the site-wide files: the longest job, so it goes first (and imports its own modules)
             files = _merge(produce(snap, root).items() for produce in site_producers())
         else:
@@ -113,16 +113,17 @@ def render_into(output: "Output", snap: Snapshot, root: Path,
         html = markup.take_new()  # the Markdown it rendered, for the cache
         if os.getpid() != home:
             markup.forget_all()  # a worker's jobs share no text: keeping it all would hold the history's HTML twice
-        return files, html, render.take_reads() if reads is not None else None
+        return files, html, render.take_reads() if reads is not None else None, documentcache.take()
 
     taken: Taken = {}
     rendered = 0
     try:
-        for files, html, read in workers.each(run, jobs, parallel=parallel):
+        for files, html, read, documents in workers.each(run, jobs, parallel=parallel):
             if clash := next((path for path in files if path in taken), None):
                 raise OutputConflict(f"two outputs want the same path: {clash}")
             taken.update(output.take(files))
             keep_html(html)
+            documentcache.give(documents)
             rendered += len(html)
             if read:
                 reads.update(read)
@@ -594,11 +595,15 @@ def _render_all(root: Path, snap: Snapshot, problems: Problems, out: Path, cache
         keep = (lambda html: (writer.add(html), keep_html(html))) if writer else keep_html
     output = open_output(out)
     try:
-        with templatecache.kept_in(Path(cache).parent / templatecache.FOLDER if cache else None) as templates:
+        kept = Path(cache).parent if cache else None
+        with templatecache.kept_in(kept / templatecache.FOLDER if kept else None) as templates, \
+                documentcache.kept_in(kept / documentcache.FOLDER if kept else None) as documents:
             taken, rendered = render_into(output, snap, root, keep, reads)
         output.finish(taken)
         if templates is not None:
             templates.flush()
+        if documents is not None:
+            documents.flush()
     except BaseException:
         output.discard()
         if writer:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from generator import paths
+from generator import documentcache, paths
 from generator.language import ENGLISH, Language, site_language
 from generator.markup import to_text
 from generator.model import STATUS_LABELS
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from icalendar import Calendar, Event
 
 PRODID = "-//statusgen//maintenance calendar//EN"
+LIBRARIES = ("icalendar",)  # what makes the bytes: a new version makes the calendar afresh
 REFRESH = timedelta(hours=1)  # how often subscribed calendar apps should fetch it again
 
 
@@ -48,39 +49,60 @@ def _description(snap: Snapshot, state: EventState, language: Language = ENGLISH
     return "\n\n".join(parts)
 
 
-def event(snap: Snapshot, state: EventState, host: str, language: Language = ENGLISH) -> Event:
-    from icalendar import Event
-
+def event_fields(snap: Snapshot, state: EventState, host: str, language: Language = ENGLISH) -> tuple:
+    """What one window's VEVENT says, as plain values: (property, value, parameters) in order."""
     incident = state.incident
     start, end = state.timespan
     changed = state.updated_at or start
     created = state.updates[-1].at if state.updates else changed
-    ev = Event()
-    ev.add("uid", f"{incident.id}@{host}")
-    ev.add("dtstamp", changed)
-    ev.add("created", created)
-    ev.add("last-modified", changed)
-    ev.add("sequence", sequence(state))
-    ev.add("dtstart", start)
-    ev.add("dtend", end)
     cancelled = state.status == "cancelled"
     summary = language.gettext("Cancelled: %(title)s", title=incident.title) if cancelled else incident.title
-    tag = {"LANGUAGE": snap.content.site.language}  # RFC 5545: the language of the text
-    ev.add("summary", summary, parameters=tag)
-    ev.add("status", "CANCELLED" if state.status == "cancelled" else "CONFIRMED")
-    ev.add("transp", "TRANSPARENT")  # it does not make the subscriber busy
-    ev.add("url", paths.incident_url(snap.content.site, incident))
-    ev.add("description", _description(snap, state, language), parameters=tag)
+    tag = (("LANGUAGE", snap.content.site.language),)  # RFC 5545: the language of the text
+    return (
+        ("uid", f"{incident.id}@{host}", ()),
+        ("dtstamp", changed, ()),
+        ("created", created, ()),
+        ("last-modified", changed, ()),
+        ("sequence", sequence(state), ()),
+        ("dtstart", start, ()),
+        ("dtend", end, ()),
+        ("summary", summary, tag),
+        ("status", "CANCELLED" if cancelled else "CONFIRMED", ()),
+        ("transp", "TRANSPARENT", ()),  # it does not make the subscriber busy
+        ("url", paths.incident_url(snap.content.site, incident), ()),
+        ("description", _description(snap, state, language), tag),
+    )
+
+
+def event(snap: Snapshot, state: EventState, host: str, language: Language = ENGLISH) -> Event:
+    return _event(event_fields(snap, state, host, language))
+
+
+def _event(fields: tuple) -> Event:
+    from icalendar import Event
+
+    ev = Event()
+    for name, value, parameters in fields:
+        ev.add(name, value, parameters=dict(parameters) if parameters else None)
     return ev
+
+
+def document(snap: Snapshot, language: Language = ENGLISH) -> tuple:
+    """All the calendar says, as plain values: its name, then each window's `event_fields`."""
+    host = urlsplit(snap.content.site.url).hostname
+    name = language.gettext("%(site)s: maintenance", site=snap.content.site.title)
+    return name, tuple(event_fields(snap, state, host, language) for state in snap.calendar)
 
 
 def calendar(snap: Snapshot, language: Language = ENGLISH) -> Calendar:
     """The calendar; its prose (names, summaries, descriptions) in `language`."""
-    from icalendar import Calendar, vDuration  # 40 ms of imports: only in the build that writes the calendar
+    return _calendar(document(snap, language))
 
-    site = snap.content.site
-    host = urlsplit(site.url).hostname
-    name = language.gettext("%(site)s: maintenance", site=site.title)
+
+def _calendar(document: tuple) -> Calendar:
+    from icalendar import Calendar, vDuration  # 40 ms of imports: only in a build that makes the calendar
+
+    name, events = document
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -90,10 +112,12 @@ def calendar(snap: Snapshot, language: Language = ENGLISH) -> Calendar:
     cal.add("x-wr-calname", name)
     cal.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", vDuration(REFRESH))
-    for state in snap.calendar:
-        cal.add_component(event(snap, state, host, language))
+    for fields in events:
+        cal.add_component(_event(fields))
     return cal
 
 
 def render_calendar(snap: Snapshot, root: Path) -> dict[str, bytes]:
-    return {paths.CALENDAR: calendar(snap, site_language(root, snap.content.site)).to_ical()}
+    """`maintenance.ics`: an earlier build's bytes when it would say the same."""
+    said = document(snap, site_language(root, snap.content.site))
+    return {paths.CALENDAR: documentcache.made("calendar", said, lambda: _calendar(said).to_ical(), LIBRARIES)}

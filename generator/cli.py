@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from generator import __version__
-from generator.publish.model import DEFAULT_MAX_DELETES
+from generator.limits import DEFAULT_MAX_DELETES
 from generator.terminal import lines
 from generator.timestamps import UTC, TimestampError, parse_now
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from generator import paths
+from generator import documentcache, paths
 from generator.language import ENGLISH, Language, site_language
 from generator.markup import to_html
 from generator.model import STATUS_LABELS, Site, Update
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 LIMIT = 50
 GENERATOR = "statusgen"
+LIBRARIES = ("feedgen", "lxml")  # what makes the bytes: a new version of either makes the feeds afresh
 
 
 @dataclass(frozen=True)
@@ -93,30 +94,57 @@ def entry_html(snap: Snapshot, entry: Entry, language: Language = ENGLISH) -> st
     return "\n".join(p for p in parts if p)
 
 
-def _generator(snap: Snapshot, title: str, page_url: str, self_url: str, entries: list[Entry], fallback: datetime,
-               language: Language = ENGLISH) -> FeedGenerator:
-    from feedgen.feed import FeedGenerator  # with lxml: imported by the build that writes feeds, not at start-up
-
+def items(snap: Snapshot, entries: list[Entry], language: Language = ENGLISH) -> tuple:
+    """What each entry of a feed says, as plain values: (id, title, link, HTML, time)."""
     site = snap.content.site
+    return tuple(
+        (entry_id(site, entry), entry_title(entry, language), paths.permalink(site, entry.state.incident, entry.update),
+         entry_html(snap, entry, language), entry.at)
+        for entry in entries)
+
+
+def document(site: Site, title: str, page_url: str, self_url: str, entries: tuple, fallback: datetime) -> tuple:
+    """All a feed says, as plain values (its head, then its `items`): the same values, the same bytes."""
+    head = (
+        self_url.rsplit(".", 1)[0],  # the same id for the RSS and Atom forms of one feed
+        title, site.title, self_url, page_url, site.description or title, site.language,
+        entries[0][-1] if entries else fallback,  # also RSS lastBuildDate; never the build time
+    )
+    return head, entries
+
+
+def _generator(document: tuple) -> FeedGenerator:
+    from feedgen.feed import FeedGenerator  # with lxml: imported by a build that makes a feed, not at start-up
+
+    (feed_id, title, author, self_url, page_url, description, language, updated), entries = document
     fg = FeedGenerator()
-    fg.id(self_url.rsplit(".", 1)[0])  # the same id for the RSS and Atom forms of one feed
+    fg.id(feed_id)
     fg.title(title)
-    fg.author({"name": site.title})
+    fg.author({"name": author})
     fg.link(href=self_url, rel="self")
     fg.link(href=page_url, rel="alternate")  # last: feedgen uses the last link as RSS <link>
-    fg.description(site.description or title)
-    fg.language(site.language)
+    fg.description(description)
+    fg.language(language)
     fg.generator(GENERATOR)  # no version or URI: upgrading must not change every feed
-    fg.updated(entries[0].at if entries else fallback)  # also RSS lastBuildDate; never the build time
-    for entry in entries:
+    fg.updated(updated)
+    for guid, entry_title_text, link, content, at in entries:
         fe = fg.add_entry(order="append")
-        fe.guid(entry_id(site, entry), permalink=False)
-        fe.title(entry_title(entry, language))
-        fe.link(href=paths.permalink(site, entry.state.incident, entry.update), rel="alternate")
-        fe.content(entry_html(snap, entry, language), type="html")
-        fe.published(entry.at)
-        fe.updated(entry.at)
+        fe.guid(guid, permalink=False)
+        fe.title(entry_title_text)
+        fe.link(href=link, rel="alternate")
+        fe.content(content, type="html")
+        fe.published(at)
+        fe.updated(at)
     return fg
+
+
+def feed_bytes(document: tuple, ext: str) -> bytes:
+    """The Atom or RSS form of a feed: an earlier build's bytes when the document is the same."""
+    def make() -> bytes:
+        fg = _generator(document)
+        return fg.atom_str(pretty=True) if ext == "atom" else fg.rss_str(pretty=True)
+
+    return documentcache.made(f"feed-{ext}", document, make, LIBRARIES)
 
 
 # Each feed's inputs and bytes in the last build of this process: `serve` rebuilds often, and most feeds stay.
@@ -131,14 +159,15 @@ def feed_pair(snap: Snapshot, folder: str, title: str, entries: list[Entry], fal
     # All a feed is made of: the same inputs (the events as they stand, with their texts) give the same bytes.
     inputs = (site, snap.content.catalog, title, tuple(entries), fallback, language.tag, language.words.key)
     out = {}
+    said = None
     for ext in ("atom", "rss"):
         path = paths.feed(folder, ext)
         last = _LAST.get(path)
         if last is not None and last[0] == inputs:
             out[path] = last[1]
             continue
-        fg = _generator(snap, title, page_url, paths.url(site, path), entries, fallback, language)
-        data = fg.atom_str(pretty=True) if ext == "atom" else fg.rss_str(pretty=True)
+        said = said if said is not None else items(snap, entries, language)
+        data = feed_bytes(document(site, title, page_url, paths.url(site, path), said, fallback), ext)
         out[path] = data
         _LAST[path] = (inputs, data)
     return out

@@ -27,13 +27,11 @@ from decimal import Decimal
 from functools import cached_property
 from gettext import c2py
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from babel import Locale, UnknownLocaleError
 from babel.core import get_global
 from babel.dates import DateTimePattern, match_skeleton, parse_pattern
-from babel.messages.catalog import Catalog
-from babel.messages.pofile import PoFileError, read_po
 from babel.numbers import format_decimal, format_percent
 from markupsafe import Markup
 
@@ -42,6 +40,9 @@ from generator.limits import THEME_FILE_SIZE, describe_character, forbidden_char
 from generator.problems import did_you_mean
 from generator.sitefiles import Boundary, SiteFileError
 from generator.themes import theme_boundary, theme_dirs
+
+if TYPE_CHECKING:
+    from babel.messages.catalog import Catalog
 
 SOURCE = "en"
 LOCALE = "locale"
@@ -140,6 +141,9 @@ def read_catalog(data: bytes, name: str, shown: str) -> tuple[Catalog, list[Prob
 
     A file that cannot be read as a catalog at all raises CatalogError.
     """
+    # Babel's catalog reader is imported by a build that reads a catalog: an English site needs none.
+    from babel.messages.pofile import PoFileError, read_po
+
     try:
         locale = Locale.parse(name)
     except (UnknownLocaleError, ValueError):
@@ -572,6 +576,8 @@ def review(dirs: list[Path], tag: str, root: Path, boundary: Boundary, where: tu
                        "theme's catalog for this language: copy the header's Plural-Forms line from it")
     if name == SOURCE or any(found_problems for _path, _catalog, found_problems in read):
         return
+    from babel.messages.pofile import PoFileError, read_po
+
     template = Path(dirs[-1]) / TEMPLATE
     try:
         wanted = [m.id for m in read_po(io.BytesIO(boundary.read(template, THEME_FILE_SIZE))) if m.id]
@@ -601,6 +607,7 @@ def starter(dirs: list[Path], tag: str | None, root: Path, boundary: Boundary) -
     catalog over the default theme's), else an empty one, under a header for that language. So it
     starts a new language, and run again after an upgrade it brings in the new messages.
     """
+    from babel.messages.catalog import Catalog
     from babel.messages.plurals import get_plural
     from babel.messages.pofile import write_po
 

@@ -28,6 +28,8 @@ MAX_DESCRIPTION = 1000  # component, group and site descriptions
 INCIDENT_FILE_SIZE = 256 * 1024  # default; site.yaml `limits: incident_file_size`
 FRONT_MATTER_SIZE = 16 * 1024  # default; site.yaml `limits: front_matter_size`
 SETTINGS_FILE_SIZE = 1024 * 1024  # site.yaml and components.yaml
+
+DEFAULT_MAX_DELETES = 100  # stale objects a deploy deletes without --max-deletes; more is refused
 THEME_FILE_SIZE = 4 * 1024 * 1024  # a template or a static asset
 
 # Not allowed in any text: C0 and C1 control characters but tab and line feed,

@@ -29,10 +29,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import io
-import os
-import secrets
-import stat
-import tempfile
 import weakref
 from contextlib import contextmanager
 from pathlib import Path
@@ -41,58 +37,14 @@ from typing import Iterator
 import jinja2
 from jinja2.bccache import Bucket
 
+from generator.cachefiles import machine_key, make_folder, read_file, real_folder, write_whole
+
 FOLDER = "templates"  # under the site's .statusgen-cache/
-KEY_SIZE = 32
 ENTRY_MAX = 4 << 20  # bytes: a compiled template is a few KB
 MAGIC = b"statusgen templates 1\n"
 _MAC_SIZE = hashlib.sha256().digest_size
 
 _CURRENT: "SignedBytecodeCache | None" = None
-
-
-def key_path() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME", "").strip()
-    return (Path(base) if os.path.isabs(base) else Path.home() / ".cache") / "statusgen" / "template-key"
-
-
-def machine_key(path: Path | None = None) -> bytes | None:
-    """This user's secret, made on first use; None when it cannot be had safely (then nothing is cached)."""
-    try:
-        path = path or key_path()
-        return _read_key(path)
-    except FileNotFoundError:
-        pass
-    except (OSError, RuntimeError):  # RuntimeError: no home folder
-        return None
-    try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".template-key-")  # 0600
-        try:
-            os.write(fd, secrets.token_bytes(KEY_SIZE))
-        finally:
-            os.close(fd)
-        try:
-            os.link(tmp, path)  # never replaces a key another build made meanwhile
-        except FileExistsError:
-            pass
-        finally:
-            os.unlink(tmp)
-        return _read_key(path)
-    except OSError:
-        return None
-
-
-def _read_key(path: Path) -> bytes | None:
-    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-    try:
-        info = os.fstat(fd)
-        if (not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid() or info.st_mode & 0o077
-                or info.st_size != KEY_SIZE):
-            return None  # someone else's, or readable by others: not a secret
-        key = os.read(fd, KEY_SIZE + 1)
-    finally:
-        os.close(fd)
-    return key if len(key) == KEY_SIZE else None
 
 
 def fingerprint(environment: jinja2.Environment) -> str:
@@ -138,9 +90,9 @@ class SignedBytecodeCache(jinja2.BytecodeCache):
         return self.folder / f"{bucket.key}.cache"
 
     def load_bytecode(self, bucket: Bucket) -> None:
-        if not _real_folder(self.folder):
+        if not real_folder(self.folder):
             return
-        data = _read_file(self._path(bucket))
+        data = read_file(self._path(bucket), ENTRY_MAX)
         if data is None or not data.startswith(MAGIC):
             return
         mac, body = data[len(MAGIC):len(MAGIC) + _MAC_SIZE], data[len(MAGIC) + _MAC_SIZE:]
@@ -160,63 +112,13 @@ class SignedBytecodeCache(jinja2.BytecodeCache):
     def flush(self) -> None:
         """Write what this process compiled: after a build that succeeded, so a failed one leaves no file behind."""
         pending, self._pending = self._pending, {}
-        try:
-            if not pending or not self._make_folder():
-                return
+        if pending and make_folder(self.folder):
             for path, data in pending.items():
-                fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-")
-                try:
-                    with os.fdopen(fd, "wb") as handle:
-                        handle.write(data)
-                    os.replace(tmp, path)  # readers see the old file or the new one, never half
-                except BaseException:
-                    os.unlink(tmp)
-                    raise
-        except OSError:
-            pass  # a cache we cannot write is a slower next build, not a failed one
-
-    def _make_folder(self) -> bool:
-        if _real_folder(self.folder):
-            return True
-        if os.path.lexists(self.folder) or os.path.islink(self.folder.parent):
-            return False
-        self.folder.mkdir(parents=True, exist_ok=True)
-        return _real_folder(self.folder)
+                write_whole(path, data)
 
     def clear(self) -> None:
         for path in self.folder.glob("*.cache"):
             path.unlink(missing_ok=True)
-
-
-def _real_folder(folder: Path) -> bool:
-    """The folder and its parent are folders, not links: a committed link must not send reads or writes elsewhere."""
-    try:
-        return all(stat.S_ISDIR(os.lstat(p).st_mode) for p in (folder.parent, folder))
-    except OSError:
-        return False
-
-
-def _read_file(path: Path) -> bytes | None:
-    """A regular file's bytes, up to ENTRY_MAX; None for anything else (missing, a link, a FIFO, too large)."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-    except OSError:
-        return None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > ENTRY_MAX:
-            return None
-        chunks, size = [], 0
-        while chunk := os.read(fd, 1 << 16):
-            chunks.append(chunk)
-            size += len(chunk)
-            if size > ENTRY_MAX:
-                return None
-        return b"".join(chunks)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
 
 
 @contextmanager

@@ -7,13 +7,13 @@ from pathlib import Path
 from typing import Mapping
 
 from generator.errors import StatusgenError
+from generator.limits import DEFAULT_MAX_DELETES
 
 MARKER_KEY = "published-by"  # object metadata (x-amz-meta-published-by)
 MARKER = "statusgen"
 MD5_KEY = "statusgen-md5"
 MANIFEST = ".statusgen/manifest.json"
 RESERVED = ".statusgen/"
-DEFAULT_MAX_DELETES = 100
 
 INVALIDATE_ALL_OVER = 500  # paths; past this one `/*` is cheaper and shorter
 INVALIDATION_BATCH = 1000  # paths per CreateInvalidation call (CloudFront allows 3,000 in flight)

@@ -16,7 +16,7 @@ import jinja2
 import pytest
 from jinja2.bccache import Bucket
 
-from generator import templatecache
+from generator import cachefiles, templatecache
 from generator.build import CACHE_FILE, build
 from tests.conftest import FIXED_NOW, ROOT
 
@@ -63,7 +63,7 @@ def test_a_rebuild_loads_the_compiled_templates_and_the_output_is_the_same(tmp_p
     assert _build(cache, tmp_path / "second") == first == plain
     assert compiles == []  # every template came from the cache
     key = key_home / "statusgen" / "template-key"
-    assert key.stat().st_mode & 0o777 == 0o600 and key.stat().st_size == templatecache.KEY_SIZE
+    assert key.stat().st_mode & 0o777 == 0o600 and key.stat().st_size == cachefiles.KEY_SIZE
 
 
 def _forge(path: Path, code_text: str, signed_with: bytes | None) -> None:
@@ -149,12 +149,12 @@ def test_a_linked_templates_folder_is_neither_read_nor_written(tmp_path, key_hom
 def test_a_key_others_can_read_or_write_is_not_used(tmp_path, key_home, mode):
     key = key_home / "statusgen" / "template-key"
     key.parent.mkdir(parents=True)
-    key.write_bytes(b"s" * templatecache.KEY_SIZE)
+    key.write_bytes(b"s" * cachefiles.KEY_SIZE)
     key.chmod(mode)
     cache = tmp_path / "site-cache" / "markdown.sqlite"
     _build(cache, tmp_path / "out")
     assert not (cache.parent / templatecache.FOLDER).exists()  # no key, no cache
-    assert key.read_bytes() == b"s" * templatecache.KEY_SIZE  # and the file is left alone
+    assert key.read_bytes() == b"s" * cachefiles.KEY_SIZE  # and the file is left alone
 
 
 def test_no_cache_means_no_compiled_templates_either(tmp_path, key_home):
