@@ -24,7 +24,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable, Iterable
 
-from generator import documentcache, markup, paths, templatecache, workers
+from generator import documentcache, loadcache, markup, pagecache, paths, templatecache, workers
 from generator.content import Reread, load
 from generator.errors import OutputError
 from generator.mediatypes import rank
@@ -113,17 +113,18 @@ def render_into(output: "Output", snap: Snapshot, root: Path,
         html = markup.take_new()  # the Markdown it rendered, for the cache
         if os.getpid() != home:
             markup.forget_all()  # a worker's jobs share no text: keeping it all would hold the history's HTML twice
-        return files, html, render.take_reads() if reads is not None else None, documentcache.take()
+        return files, html, render.take_reads() if reads is not None else None, (documentcache.take(), pagecache.take())
 
     taken: Taken = {}
     rendered = 0
     try:
-        for files, html, read, documents in workers.each(run, jobs, parallel=parallel):
+        for files, html, read, (documents, pages) in workers.each(run, jobs, parallel=parallel):
             if clash := next((path for path in files if path in taken), None):
                 raise OutputConflict(f"two outputs want the same path: {clash}")
             taken.update(output.take(files))
             keep_html(html)
             documentcache.give(documents)
+            pagecache.give(pages)
             rendered += len(html)
             if read:
                 reads.update(read)
@@ -566,13 +567,17 @@ def _collector_paused():
 
 def _build(root: Path, now: datetime, out: Path | None, cache: Path | None) -> BuildResult:
     out = Path(out) if out else root / "output"
-    content, problems = load(root)
+    parsed = loadcache.Kept(Path(cache).parent / loadcache.FILE) if cache else None
+    content, problems = load(root, parsed.reread if parsed else None)
     if content is None or problems.errors:
         raise ContentError(problems)
     snap = snapshot(content, now)
     review(snap, problems)
     _freeze_model()
-    return _render_all(root, snap, problems, out, cache)
+    result = _render_all(root, snap, problems, out, cache)
+    if parsed is not None:
+        parsed.flush()
+    return result
 
 
 def _freeze_model() -> None:
@@ -597,13 +602,13 @@ def _render_all(root: Path, snap: Snapshot, problems: Problems, out: Path, cache
     try:
         kept = Path(cache).parent if cache else None
         with templatecache.kept_in(kept / templatecache.FOLDER if kept else None) as templates, \
-                documentcache.kept_in(kept / documentcache.FOLDER if kept else None) as documents:
+                documentcache.kept_in(kept / documentcache.FOLDER if kept else None) as documents, \
+                _pages_kept(snap, root, kept, out) as pages:
             taken, rendered = render_into(output, snap, root, keep, reads)
         output.finish(taken)
-        if templates is not None:
-            templates.flush()
-        if documents is not None:
-            documents.flush()
+        for store in (templates, documents, pages):
+            if store is not None:
+                store.flush()
     except BaseException:
         output.discard()
         if writer:
@@ -613,6 +618,18 @@ def _render_all(root: Path, snap: Snapshot, problems: Problems, out: Path, cache
         writer.finish(text for incident in content.incidents for text in _texts(incident))
     size = sum(value if isinstance(value, int) else len(value) for value in taken.values())
     return BuildResult(out=out, files=len(taken), bytes=size, problems=problems, taken=taken)
+
+
+@contextmanager
+def _pages_kept(snap: Snapshot, root: Path, kept: Path | None, out: Path):
+    """Incident pages noted in `kept` (the cache folder; None: not noted) and taken from `out` when unchanged."""
+    if kept is None:
+        yield None
+        return
+    from generator import render  # the renderer of this snapshot: made here once, used by the jobs
+
+    with pagecache.kept_in(kept / pagecache.FILE, render.renderer(snap, root).cache_salt(), out) as store:
+        yield store
 
 
 class Preview:

@@ -9,10 +9,13 @@ read only from real folders and regular files of bounded size.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 import stat
+import sys
 import tempfile
+from functools import lru_cache
 from pathlib import Path
 
 KEY_SIZE = 32
@@ -120,3 +123,41 @@ def read_file(path: Path, limit: int) -> bytes | None:
         return None
     finally:
         os.close(fd)
+
+
+@lru_cache(maxsize=None)
+def code_fingerprint() -> str:
+    """statusgen's own files, as Python tells a module's bytecode is stale: by each file's size and time."""
+    package = Path(__file__).resolve().parent
+    h = hashlib.blake2b(sys.version.encode(), digest_size=16)
+    for folder, dirs, files in os.walk(package):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        for name in sorted(files):
+            path = os.path.join(folder, name)
+            info = os.stat(path)
+            h.update(f"{os.path.relpath(path, package)}\0{info.st_size}\0{info.st_mtime_ns}\0".encode())
+    return h.hexdigest()
+
+
+_DISTRIBUTIONS = {"yaml": "pyyaml"}  # import names whose distribution is named otherwise
+
+
+@lru_cache(maxsize=None)
+def library_version(*names: str) -> str:
+    """The installed versions of `names` (import names: feedgen, lxml), read from their metadata folders, not imported."""
+    import importlib.util
+
+    found = []
+    for name in names:
+        wanted = _DISTRIBUTIONS.get(name, name).lower().replace("-", "_")
+        try:
+            spec = importlib.util.find_spec(name)
+            folder = Path(spec.origin).parent.parent  # site-packages
+            matches = sorted(e for e in os.listdir(folder)
+                             if e.endswith(".dist-info") and e.split("-", 1)[0].lower().replace("-", "_") == wanted)
+        except (ImportError, AttributeError, TypeError, ValueError, OSError):
+            return ""  # unknown: the caller keeps nothing
+        if not matches:
+            return ""
+        found += matches
+    return "|".join(found)

@@ -25,33 +25,16 @@ import hashlib
 import hmac
 import os
 from contextlib import contextmanager
-from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterator
 
-from generator.cachefiles import machine_key, make_folder, read_file, real_folder, write_whole
+from generator.cachefiles import library_version, machine_key, make_folder, read_file, real_folder, write_whole
 
 FOLDER = "documents"  # under the site's .statusgen-cache/
 ENTRY_MAX = 64 << 20  # bytes: a feed of 50 long updates is a few MB at most
 MAGIC = b"statusgen document 1\n"
 SUFFIX = ".doc"
 _MAC_SIZE = hashlib.sha256().digest_size
-
-
-@lru_cache(maxsize=None)
-def library_version(*names: str) -> str:
-    """The installed versions of `names` (e.g. feedgen, lxml), read from their metadata folders, not imported."""
-    import importlib.util
-
-    found = []
-    for name in names:
-        try:
-            spec = importlib.util.find_spec(name)
-            folder = Path(spec.origin).parent.parent  # site-packages
-            found += sorted(e for e in os.listdir(folder) if e.startswith(f"{name}-") and e.endswith(".dist-info"))
-        except (ImportError, AttributeError, TypeError, ValueError, OSError):
-            return ""  # unknown: keep nothing (see `Store.made`)
-    return "|".join(found)
 
 
 class Store:

@@ -25,9 +25,10 @@ from typing import Callable, Iterator, NamedTuple
 import jinja2
 from markupsafe import Markup
 
-from generator import paths, templatecache
+from generator import pagecache, paths, templatecache
+from generator.cachefiles import code_fingerprint, library_version
 from generator.limits import THEME_FILE_SIZE
-from generator.markup import excerpt, to_html
+from generator.markup import cache_key as markup_cache_key, excerpt, to_html
 from generator.language import ENGLISH, Language, template_functions
 from generator.themes import ThemeError, theme_boundary, theme_dirs
 from generator.language import load as load_language
@@ -533,6 +534,10 @@ def take_reads() -> dict[str, frozenset]:
     return taken
 
 
+_NOTHING = object()
+_NAMES: dict[tuple, tuple] = {}  # one tuple per set of names read: the pages of a template share it
+
+
 class Renderer:
     """Renders the pages of one snapshot; holds what every page shares."""
 
@@ -567,7 +572,9 @@ class Renderer:
             # When the page last changed, as page.updated_at in the API (none before anything happened).
             "updated_at": self.snap.updated_at,
             "stale_after": None,
+            "built": self.snap.now,  # the stale notice's data-built: on the pages that carry one
         }
+        self._described: dict[str, str | None] = {}  # the shared values, as `fingerprint` describes them
         after = self.site.stale_notice_after
         # The build time goes only on the pages that change anyway while an incident is active.
         self.stale_after = int(after.total_seconds()) if after and snap.active_incidents else None
@@ -619,13 +626,14 @@ class Renderer:
             "webcal_url": webcal,
         }
 
-    def render_page(self, page: Page) -> bytes:
+    def render_page(self, page: Page, context: dict | None = None, names: set | None = None) -> bytes:
+        """The page's bytes; `names`, when given, gets the names its template read."""
         template, path = page.template, page.path
         global _READING
-        if _READS is not None:
-            _READING = set()
+        if _READS is not None or names is not None:
+            _READING = names if names is not None else set()
         try:
-            html = self.env.get_template(template).render(self.context(page))
+            html = self.env.get_template(template).render(context if context is not None else self.context(page))
         except jinja2.TemplateError as exc:
             raise ThemeError(f"{_template_location(exc)}template error in {template}: {exc}") from None
         except ThemeError:
@@ -637,7 +645,7 @@ class Renderer:
         finally:
             if _READS is not None:
                 _READS[page.out] = _interned(frozenset(_READING))
-                _READING = None
+            _READING = None
         return html.encode("utf-8")
 
     def incident_view(self, state: EventState) -> dict:
@@ -655,11 +663,74 @@ class Renderer:
         state = self.snap.events[iid]
         path = paths.incident_page(iid)
         stale = self.stale_after if state.is_active and not state.incident.is_maintenance else None
-        return Page("incident.html", path, state.incident.title, {"stale_after": stale, **self.incident_view(state)})
+        # Only an active incident's page carries the build time: the others do not change with the clock.
+        return Page("incident.html", path, state.incident.title,
+                    {"stale_after": stale, "built": self.snap.now if stale else None, **self.incident_view(state)})
 
     def incident_page(self, iid: str) -> tuple[str, bytes]:
+        """The event's page: from the output folder when its template would read the same values (pagecache)."""
         page = self.incident(iid)
-        return page.out, self.render_page(page)
+        store = pagecache.current()
+        if store is None:
+            return page.out, self.render_page(page)
+        context = self.context(page)
+        note = store.noted(page.out)
+        if note is not None and note[0] == page.template and self.fingerprint(page, context, note[1]) == note[2]:
+            data = store.on_disk(page.out, note[3])
+            if data is not None:
+                store.keep(page.out, note)
+                if _READS is not None:  # `serve` compares them at its next rebuild
+                    _READS[page.out] = _interned(frozenset(note[1]))
+                return page.out, data
+        names: set = set()
+        data = self.render_page(page, context, names)
+        fingerprint = self.fingerprint(page, context, names)
+        if fingerprint is not None:
+            read = tuple(sorted(names))
+            store.keep(page.out, (page.template, _NAMES.setdefault(read, read), fingerprint, pagecache.digest(data)))
+        return page.out, data
+
+    def fingerprint(self, page: Page, context: dict, names) -> str | None:
+        """A digest of the values of `names` in `context` for `page`; None when a value cannot be told apart."""
+        h = hashlib.blake2b(repr((page.template, page.path, page.title)).encode("utf-8", "surrogatepass"),
+                            digest_size=16)
+        memo: dict[int, int] = {}
+        try:
+            for name in sorted(names):
+                h.update(b"\0" + name.encode() + b"=")
+                if name not in context or name in ("url", "static"):
+                    continue  # a global, a macro, undefined; or this page's links: the salt's, and the page's path
+                value = context[name]
+                if value is self.shared.get(name, _NOTHING):  # the same for every page of the build: described once
+                    text = self._described.get(name)
+                    if text is None:
+                        text = self._described[name] = self._describe_shared(name, value)
+                else:
+                    text = pagecache.describe(value, memo)
+                if text is None:
+                    return None
+                h.update(text.encode("utf-8", "surrogatepass"))
+        except pagecache.Unknown:
+            return None
+        return h.hexdigest()
+
+    def _describe_shared(self, name: str, value) -> str | None:
+        if isinstance(value, Clock):
+            return repr((value.tz, value.language.tag, value.language.words.key, value.year))
+        if isinstance(value, Snapshot):
+            return None  # the whole site: not worth telling apart
+        try:
+            return pagecache.describe(value, {})
+        except pagecache.Unknown:
+            return None
+
+    def cache_salt(self) -> str:
+        """What besides its values makes a page: statusgen's code, the theme's files, the libraries, the language."""
+        return "|".join([
+            code_fingerprint(), pagecache.folder_fingerprint([Path(d) for d in self.dirs]),
+            library_version("jinja2", "markupsafe", "babel"), markup_cache_key(), templatecache.fingerprint(self.env),
+            self.language.tag, str(self.language.words.key),
+        ])
 
     def pages(self) -> dict[str, bytes]:
         """The pages about the whole site: home, history, components, 404, and the static assets."""

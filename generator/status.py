@@ -48,6 +48,7 @@ class EventState:
     resolved_at: datetime | None
     monitoring_at: datetime | None
     window: Window | None  # when it affects components; None if it never does
+    begun: bool = False  # `began` is at or before now (a page says so without reading the clock)
 
     @property
     def id(self) -> str:
@@ -140,6 +141,7 @@ def evaluate_event(incident: Incident, now: datetime) -> EventState | None:
         resolved_at=resolved_at,
         monitoring_at=first_at(updates, ("monitoring",)),
         window=Window(incident, began, resolved_at),
+        begun=began <= now,
     )
 
 
@@ -169,6 +171,7 @@ def _evaluate_maintenance(incident: Incident, updates, now: datetime) -> EventSt
         resolved_at=end if status == "completed" else None,
         monitoring_at=None,
         window=window if window and window.end > window.start else None,
+        begun=start <= now,
     )
 
 
