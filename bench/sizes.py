@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/sizes.py [--sizes 40,2000,10000,50000] [--runs 3] [--keep DIR] [--out-root DIR]
     .venv/bin/python bench/sizes.py --sizes 10000 --serve --edits 10
+    .venv/bin/python bench/sizes.py --sizes 40,2000 --versus ../statusgen-before   # a worktree of an older commit
 
 For each size it writes bench/build.py's synthetic content (20 components, 10
 years; kept in `--keep DIR/site-N` and reused when there), then runs
@@ -9,7 +10,10 @@ years; kept in `--keep DIR/site-N` and reused when there), then runs
 so each time includes the interpreter's start-up and the imports:
 
 - cold: no output folder and no `SITE/.statusgen-cache/` (a fresh checkout);
-- warm: the output and `.statusgen-cache/` an earlier build left.
+- warm: the output and `.statusgen-cache/` an earlier build left, the same `--now`;
+- later: the same, with the clock a minute on at each run, as a scheduled or
+  merge build finds them (pages that show the clock, such as an active
+  incident's, change; the others do not).
 
 It prints the median wall time and the range of each, the peak PSS of the
 build's process tree (shared pages counted once; sampled every 50 ms in one
@@ -47,6 +51,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -69,15 +74,15 @@ def tree_hash(out: Path) -> tuple[str, int, int]:
     return hashlib.sha256(("\n".join(lines) + "\n").encode()).hexdigest(), len(lines), size
 
 
-def build_once(site: Path, out: Path, cold: bool, sample: bool = False) -> dict:
+def build_once(site: Path, out: Path, cold: bool, sample: bool = False, now=NOW, env: dict | None = None) -> dict:
     """One `statusgen build` as a fresh process: wall time (and, with `sample`, the tree's peak PSS)."""
     if cold:
         set_aside(out)
         shutil.rmtree(site / CACHE, ignore_errors=True)
     subprocess.run(["sync"], check=False)  # start without the last run's writes pending
-    args = [STATUSGEN, "build", str(site), "--now", NOW.isoformat(), "--out", str(out)]
+    args = [STATUSGEN, "build", str(site), "--now", now.isoformat(), "--out", str(out)]
     t = time.perf_counter()
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     peak = 0
     while sample and proc.poll() is None:
         peak = max(peak, tree_pss_kb(proc.pid))
@@ -98,19 +103,41 @@ def load_average() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
 
-def measure(site: Path, out: Path, runs: int) -> dict:
+class Version:
+    """A version of statusgen to time: this checkout, or another one (`--versus`), with its own site copy and output."""
+
+    def __init__(self, name: str, site: Path, out: Path, env: dict | None = None):
+        self.name, self.site, self.out, self.env = name, site, out, env
+
+
+def measure(versions: list[Version], runs: int) -> dict:
+    """Cold, warm and later builds of each version, their runs interleaved so that the machine's drift hits all alike."""
     report: dict = {"load_before": load_average()}
-    for mode in ("cold", "warm"):
+    for v in versions:
+        report[v.name] = {}
+    for mode in ("cold", "warm", "later"):
+        walls: dict[str, list[float]] = {v.name: [] for v in versions}
         if mode == "warm":
-            build_once(site, out, cold=False)  # what a warm build finds: an earlier build's output and cache
-        walls = []
-        for i in range(runs):
-            walls.append(build_once(site, out, cold=mode == "cold")["wall"])
-            print(f"  {mode} run {i + 1}: {walls[-1]:.3f}s", file=sys.stderr)
-        report[mode] = summary(walls)
-        report[mode]["peak_pss_mb"] = round(build_once(site, out, mode == "cold", sample=True)["pss_kb"] / 1024, 1)
-    digest, files, size = tree_hash(out)
-    report.update(output_files=files, output_mb=round(size / 1e6, 1), tree_sha256=digest, load_after=load_average())
+            for v in versions:
+                build_once(v.site, v.out, cold=False, env=v.env)  # what a warm build finds: an earlier build's output and cache
+        for i in range(runs + 1 if mode == "later" else runs):
+            # later: as a scheduled or merge build, a minute after the last one (which left output and cache)
+            now = NOW + timedelta(minutes=i + 1) if mode == "later" else NOW
+            for v in versions:
+                walls[v.name].append(build_once(v.site, v.out, cold=mode == "cold", now=now, env=v.env)["wall"])
+                print(f"  {v.name} {mode} run {i + 1}: {walls[v.name][-1]:.3f}s", file=sys.stderr)
+        for v in versions:
+            times = walls[v.name][1:] if mode == "later" else walls[v.name]  # the first later run follows another mode
+            entry = report[v.name][mode] = summary(times)
+            later = NOW + timedelta(minutes=runs + 2)
+            sampled = build_once(v.site, v.out, mode == "cold", sample=True, now=later if mode == "later" else NOW, env=v.env)
+            entry["peak_pss_mb"] = round(sampled["pss_kb"] / 1024, 1)
+            if mode == "warm":  # the output at NOW: the same on every version
+                digest, files, size = tree_hash(v.out)
+                report[v.name].update(output_files=files, output_mb=round(size / 1e6, 1), tree_sha256=digest)
+    if len(versions) > 1:
+        report["same_output"] = len({report[v.name]["tree_sha256"] for v in versions}) == 1
+    report["load_after"] = load_average()
     return report
 
 
@@ -214,13 +241,13 @@ def _until(lines, pattern: str, timeout: float = 600) -> str:
     raise SystemExit(f"serve never said {pattern!r}")
 
 
-def compile_package() -> None:
-    """Bytecode for every module of the package, as an installed copy has it."""
+def compile_package(folder: Path | None = None) -> None:
+    """Bytecode for every module of the package (or of another checkout's), as an installed copy has it."""
     import compileall
 
     import generator
 
-    compileall.compile_dir(Path(generator.__file__).parent, quiet=1)
+    compileall.compile_dir(folder or Path(generator.__file__).parent, quiet=1)
 
 
 def main(argv=None) -> int:
@@ -232,9 +259,14 @@ def main(argv=None) -> int:
     parser.add_argument("--serve", action="store_true", help="also time serve's rebuild after one file is saved")
     parser.add_argument("--edits", type=int, default=10)
     parser.add_argument("--no-build", action="store_true", help="with --serve: skip the build timings")
+    parser.add_argument("--versus", type=Path, metavar="CHECKOUT",
+                        help="also time another checkout of statusgen (e.g. a git worktree of an older commit), "
+                             "its runs interleaved with this one's, and compare the output trees")
     args = parser.parse_args(argv)
     sizes = [int(n) for n in args.sizes.split(",")]
     compile_package()
+    if args.versus:
+        compile_package(args.versus.resolve() / "generator")
     with tempfile.TemporaryDirectory(prefix="statusgen-sizes-") as tmp:
         home = args.keep or Path(tmp)
         report = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]}, "sizes": {}}
@@ -256,16 +288,23 @@ def run_sizes(args, sizes: list[int], home: Path, tmp: Path, outputs: list[Path]
             t = time.perf_counter()
             write_site(site, n)
             print(f"generated {n} incidents in {time.perf_counter() - t:.1f}s", file=sys.stderr)
-        out = (args.out_root or tmp) / f"output-{n}"
-        outputs.append(out)
+        versions = [Version("this", site, (args.out_root or tmp) / f"output-{n}")]
+        if args.versus:
+            other = home / f"site-{n}-versus"  # its own .statusgen-cache beside the same content (hard links)
+            if not (other / "content").is_dir():
+                shutil.copytree(site / "content", other / "content", copy_function=os.link)
+            env = {**os.environ, "PYTHONPATH": str(args.versus.resolve())}  # its `generator` package first
+            versions.append(Version("versus", other, (args.out_root or tmp) / f"output-{n}-versus", env))
+        outputs.extend(v.out for v in versions)
         entry: dict = {}
         try:
             if not args.no_build:
                 print(f"{n} incidents", file=sys.stderr)
-                entry = measure(site, out, args.runs)
+                entry = measure(versions, args.runs)
         finally:
-            set_aside(out)  # deleted at the end: a large delete would slow the next size's writes (see bench/build.py)
-            shutil.rmtree(site / CACHE, ignore_errors=True)
+            for v in versions:
+                set_aside(v.out)  # deleted at the end: a large delete would slow the next size's writes (see bench/build.py)
+                shutil.rmtree(v.site / CACHE, ignore_errors=True)
         if args.serve:
             print(f"{n} incidents: serve", file=sys.stderr)
             entry["serve"] = measure_serve(site, args.edits, tmp)

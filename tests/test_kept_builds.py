@@ -10,6 +10,7 @@ build that keeps nothing, file by file.
 
 from __future__ import annotations
 
+import json
 import pickle
 import random
 import re
@@ -71,8 +72,13 @@ def site_edit(site: Path, rng: random.Random, kind: str) -> None:
                             f'{rng.randrange(1000)} {{{{ page_title }}}}{{% endblock %}}')
 
 
-@pytest.mark.parametrize("seed", [11, 12])
-def test_kept_builds_after_random_edits_equal_builds_that_keep_nothing(tmp_path, seed):
+@pytest.mark.parametrize("seed,forked", [(11, False), (12, True)], ids=["inline", "forked-workers"])
+def test_kept_builds_after_random_edits_equal_builds_that_keep_nothing(tmp_path, monkeypatch, seed, forked):
+    from generator import workers
+
+    if forked:  # the workers send their notes home with their pages
+        monkeypatch.setattr(workers, "PARALLEL_MIN", 1)
+        monkeypatch.setattr(workers, "count", lambda: 2)
     rng = random.Random(seed)
     site = synthetic_site(tmp_path / "site", rng, n=80)
     out = tmp_path / "out"
@@ -90,6 +96,9 @@ def test_kept_builds_after_random_edits_equal_builds_that_keep_nothing(tmp_path,
         kept_build(site, now, out)
         fresh = build(site, now, tmp_path / f"fresh-{step}").out
         assert tree(out) == tree(fresh), (step, kind)
+    notes = (site / ".statusgen-cache" / pagecache.FILE).read_bytes()
+    noted = json.loads(notes[len(pagecache.MAGIC) + 32:])["pages"]
+    assert set(noted) == {p.relative_to(out).as_posix() for p in (out / "incidents").glob("*/index.html")}
 
 
 def test_a_rebuild_at_a_later_time_parses_and_renders_only_what_changed(tmp_path, counted):
