@@ -79,13 +79,15 @@ def make_folder(folder: Path) -> bool:
     return real_folder(folder)
 
 
-def write_whole(path: Path, data: bytes) -> None:
-    """Write a cache file under a temporary name, then rename it: readers see the old file or the new one."""
+def write_whole(path: Path, data: bytes | list[bytes]) -> None:
+    """Write a cache file (its bytes, or its parts in order) under a temporary name, then rename it:
+    readers see the old file or the new one."""
     try:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
         try:
             with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
+                for part in (data if isinstance(data, list) else [data]):
+                    handle.write(part)
             os.replace(tmp, path)
         except BaseException:
             os.unlink(tmp)
@@ -100,6 +102,29 @@ def real_folder(folder: Path) -> bool:
         return all(stat.S_ISDIR(os.lstat(p).st_mode) for p in (folder.parent, folder))
     except OSError:
         return False
+
+
+def read_whole(path: Path, limit: int) -> memoryview | None:
+    """A regular file's bytes read into one buffer (no copies: a long history's cache is 100 MB), up to `limit`;
+    None for anything else (missing, a link, a FIFO, too large, changing while read)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        with os.fdopen(fd, "rb", buffering=0, closefd=False) as handle:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+                return None
+            view = memoryview(bytearray(info.st_size + 1))  # one byte more: a file that grew is not ours to trust
+            filled = 0
+            while filled <= info.st_size and (n := handle.readinto(view[filled:])):
+                filled += n
+            return view[:filled] if filled == info.st_size else None
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
 
 
 def read_file(path: Path, limit: int) -> bytes | None:

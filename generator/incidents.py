@@ -6,6 +6,7 @@ and components only, so a long history is parsed on every core.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import stat
@@ -267,6 +268,7 @@ def parse_incident(text: str, iid: str, rel: str, site: Site, catalog: Catalog, 
         path=rel,
         start_line=front.value_at("start")[0] if "start" in front else 1,
         draft=draft,
+        source=hashlib.blake2b(f"{rel}\0{text}".encode("utf-8", "surrogatepass"), digest_size=16).hexdigest(),
     )
 
 

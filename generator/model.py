@@ -216,6 +216,9 @@ class Incident:
     path: str = ""
     start_line: int = 1  # where `start:` is written, for problems about the window
     draft: bool = False  # checked, never published
+    # A digest of the file it was read from (its name and text): with the settings and statusgen's code,
+    # all the incident is made of (generator/pagecache.py tells pages apart by it).
+    source: str = ""
 
     @property
     def is_maintenance(self) -> bool:

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Iterator
 
 from generator.cachefiles import machine_key, make_folder, read_file, real_folder, write_whole
+from generator.model import Incident
 
 FILE = "pages.json"
 FILE_MAX = 256 << 20  # bytes: ~150 per page
@@ -83,6 +84,12 @@ def describe(value, memo: dict[int, int]) -> str:
     if seen is not None:
         return f"#{seen}"
     memo[id(value)] = len(memo)
+    if isinstance(value, Incident) and value.source:
+        # Made from its file alone, given the settings (in the salt): its digest says it all. Its updates
+        # get numbers, so the event's visible ones, the same objects, are written as those numbers.
+        for update in value.updates:
+            memo[id(update)] = len(memo)
+        return f"Incident<{value.source}>"
     if is_dataclass(value) and not isinstance(value, type):
         inner = ",".join(describe(getattr(value, f.name), memo) for f in fields(value))
         return f"{type(value).__qualname__}({inner})"

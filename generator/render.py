@@ -730,7 +730,16 @@ class Renderer:
             code_fingerprint(), pagecache.folder_fingerprint([Path(d) for d in self.dirs]),
             library_version("jinja2", "markupsafe", "babel"), markup_cache_key(), templatecache.fingerprint(self.env),
             self.language.tag, str(self.language.words.key),
+            # What an incident is made of besides its file (see pagecache.describe): the settings and components.
+            self._settings_digest(),
         ])
+
+    def _settings_digest(self) -> str:
+        try:
+            text = pagecache.describe((self.site, self.snap.content.catalog), {})
+        except pagecache.Unknown:
+            return os.urandom(16).hex()  # settings it cannot tell apart: no page is taken from an earlier build
+        return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
     def pages(self) -> dict[str, bytes]:
         """The pages about the whole site: home, history, components, 404, and the static assets."""

@@ -9,6 +9,7 @@ same either way.
 from __future__ import annotations
 
 import os
+from itertools import islice
 from typing import TYPE_CHECKING, Callable, Iterator, Sequence, TypeVar
 
 if TYPE_CHECKING:
@@ -19,6 +20,7 @@ R = TypeVar("R")
 
 PARALLEL_MIN = 2000  # below this many items, forking workers costs more than it saves
 MAX_WORKERS = 8
+AHEAD = 3  # jobs per worker submitted and not yet taken by the caller
 
 # (function, its inputs) of the work in flight; forked workers read it from memory they inherit.
 _TASK: tuple[Callable, Sequence] | None = None
@@ -79,19 +81,24 @@ def each(func: Callable[[T], R], jobs: Sequence[T], parallel: bool = True) -> It
         for job in jobs:
             yield func(job)
         return
-    from concurrent.futures import as_completed
+    from concurrent.futures import FIRST_COMPLETED, wait
 
     _TASK = (func, jobs)
     try:
         with _pool(n) as pool:
-            # Submitted in the jobs' order (the first is the longest); held only until taken: a
-            # finished future holds its result, and a long build's results are all its pages.
-            pending = set([pool.submit(_run, k) for k in range(len(jobs))])
+            # Submitted in the jobs' order (the first is the longest), at most AHEAD per worker not yet
+            # taken: a finished future holds its result, and when the workers outrun the caller (pages
+            # taken from the output folder are quick to make, slow to compare) the results would pile up.
+            # Each is held only until taken.
+            upcoming = iter(range(len(jobs)))
+            pending = {pool.submit(_run, k) for k in islice(upcoming, n * AHEAD)}
             try:
-                for future in as_completed(pending):
-                    pending.discard(future)
-                    yield future.result()
-                    del future
+                while pending:
+                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    pending |= {pool.submit(_run, k) for k in islice(upcoming, len(done))}
+                    for future in done:
+                        yield future.result()
+                    del done, future
             finally:
                 for future in pending:  # the caller stopped early (an error): drop what has not started
                     future.cancel()
