@@ -23,6 +23,14 @@ FIXED_NOW = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
 
 
+@pytest.fixture
+def key_home(tmp_path, monkeypatch) -> Path:
+    """This user's cache key folder (XDG_CACHE_HOME), in the test's own temporary folder."""
+    home = tmp_path / "xdg-cache"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home))
+    return home
+
+
 @pytest.fixture(scope="session")
 def demo_root() -> Path:
     return ROOT

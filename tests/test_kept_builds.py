@@ -25,10 +25,8 @@ from tests.test_preview import KINDS, NOW, edit, synthetic_site, tree
 
 
 @pytest.fixture(autouse=True)
-def key_home(tmp_path, monkeypatch) -> Path:
-    home = tmp_path / "xdg-cache"
-    monkeypatch.setenv("XDG_CACHE_HOME", str(home))
-    return home
+def own_key(key_home) -> Path:
+    return key_home
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ in the repository `statusgen init` makes, with the installed command in a real s
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -111,9 +112,14 @@ def test_make_demo_builds_and_serves_the_demo():
 def test_the_benchmarks_run(tmp_path):
     """README's benchmark lines, at a size that takes seconds (the figures come from full runs)."""
     for args in (["bench/build.py", "40", "--runs", "1"], ["bench/floor.py", "40"], ["bench/hostile.py", "--runs", "1"],
-                 ["bench/sizes.py", "--sizes", "40", "--runs", "1", "--serve", "--edits", "5"]):
+                 ["bench/sizes.py", "--sizes", "40", "--runs", "1", "--serve", "--edits", "5"],
+                 ["bench/sizes.py", "--sizes", "40", "--runs", "1", "--versus", str(ROOT)]):
         result = subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
         assert result.returncode == 0 and "Traceback" not in result.stderr, (args, result.stdout, result.stderr)
+        if "--versus" in args:  # this checkout against itself: the same output, both timed in each mode
+            report = json.loads(result.stdout)["sizes"]["40"]
+            assert report["same_output"] is True
+            assert all(report[v][mode]["median_s"] > 0 for v in ("this", "versus") for mode in ("cold", "warm", "later"))
 
 
 def test_the_makefile_install_prints_nothing():

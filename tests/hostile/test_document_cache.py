@@ -29,13 +29,6 @@ LATER = FIXED_NOW + timedelta(minutes=7)  # a new clock, as every real build has
 
 
 @pytest.fixture
-def key_home(tmp_path, monkeypatch) -> Path:
-    home = tmp_path / "xdg-cache"
-    monkeypatch.setenv("XDG_CACHE_HOME", str(home))
-    return home
-
-
-@pytest.fixture
 def site(tmp_path) -> Path:
     root = tmp_path / "site"
     shutil.copytree(ROOT / "content", root / "content")

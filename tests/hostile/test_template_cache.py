@@ -26,14 +26,6 @@ def tree_of(folder: Path) -> dict[str, bytes]:
 
 
 @pytest.fixture
-def key_home(tmp_path, monkeypatch) -> Path:
-    """This user's key folder, in the test's own temporary folder."""
-    home = tmp_path / "xdg-cache"
-    monkeypatch.setenv("XDG_CACHE_HOME", str(home))
-    return home
-
-
-@pytest.fixture
 def compiles(monkeypatch) -> list[str]:
     """The names of the templates Jinja compiles from source."""
     names: list[str] = []
