@@ -166,12 +166,19 @@ def run_build(site: Path, out: Path, cache: Path | None = None, fresh: bool = Tr
         set_aside(out)
         if cache:
             cache.unlink(missing_ok=True)
+    stdout, wall, peak_pss = timed([sys.executable, "-c", CHILD, str(site), NOW.isoformat(), str(out),
+                                    *([str(cache)] if cache else [])], sample)
+    info = json.loads(stdout.strip().splitlines()[-1])
+    info["wall"] = wall
+    info["pss_kb"] = peak_pss
+    return info
+
+
+def timed(args: list[str], sample: bool = False, env: dict | None = None) -> tuple[str, float, int]:
+    """Run one build command as a fresh process: its output, its wall time and (with `sample`) its tree's peak PSS."""
     subprocess.run(["sync"], check=False)  # start each run without the last one's writes pending
     t = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "-c", CHILD, str(site), NOW.isoformat(), str(out), *([str(cache)] if cache else [])],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     peak_pss = 0
     while sample and proc.poll() is None:  # sample memory every 50 ms while it runs
         peak_pss = max(peak_pss, tree_pss_kb(proc.pid))
@@ -180,10 +187,7 @@ def run_build(site: Path, out: Path, cache: Path | None = None, fresh: bool = Tr
     wall = time.perf_counter() - t
     if proc.returncode:
         raise SystemExit(f"build failed:\n{stderr}")
-    info = json.loads(stdout.strip().splitlines()[-1])
-    info["wall"] = wall
-    info["pss_kb"] = peak_pss
-    return info
+    return stdout, wall, peak_pss
 
 
 def home_size(out: Path) -> tuple[int, int]:

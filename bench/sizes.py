@@ -55,7 +55,7 @@ from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from build import NOW, discard_set_aside, set_aside, stamp, tree_pss_kb, write_site  # noqa: E402
+from build import NOW, discard_set_aside, set_aside, stamp, timed, write_site  # noqa: E402
 
 STATUSGEN = str(Path(sys.executable).with_name("statusgen"))
 CACHE = ".statusgen-cache"
@@ -79,18 +79,7 @@ def build_once(site: Path, out: Path, cold: bool, sample: bool = False, now=NOW,
     if cold:
         set_aside(out)
         shutil.rmtree(site / CACHE, ignore_errors=True)
-    subprocess.run(["sync"], check=False)  # start without the last run's writes pending
-    args = [STATUSGEN, "build", str(site), "--now", now.isoformat(), "--out", str(out)]
-    t = time.perf_counter()
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    peak = 0
-    while sample and proc.poll() is None:
-        peak = max(peak, tree_pss_kb(proc.pid))
-        time.sleep(0.05)
-    _stdout, stderr = proc.communicate()
-    wall = time.perf_counter() - t
-    if proc.returncode:
-        raise SystemExit(f"build failed:\n{stderr}")
+    _stdout, wall, peak = timed([STATUSGEN, "build", str(site), "--now", now.isoformat(), "--out", str(out)], sample, env)
     return {"wall": wall, "pss_kb": peak}
 
 

@@ -128,26 +128,9 @@ def read_whole(path: Path, limit: int) -> memoryview | None:
 
 
 def read_file(path: Path, limit: int) -> bytes | None:
-    """A regular file's bytes, up to `limit`; None for anything else (missing, a link, a FIFO, too large)."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-    except OSError:
-        return None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
-            return None
-        chunks, size = [], 0
-        while chunk := os.read(fd, 1 << 16):
-            chunks.append(chunk)
-            size += len(chunk)
-            if size > limit:
-                return None
-        return b"".join(chunks)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
+    """`read_whole`, as bytes."""
+    view = read_whole(path, limit)
+    return None if view is None else view.tobytes()
 
 
 @lru_cache(maxsize=None)

@@ -74,10 +74,6 @@ def event_fields(snap: Snapshot, state: EventState, host: str, language: Languag
     )
 
 
-def event(snap: Snapshot, state: EventState, host: str, language: Language = ENGLISH) -> Event:
-    return _event(event_fields(snap, state, host, language))
-
-
 def _event(fields: tuple) -> Event:
     from icalendar import Event
 
@@ -94,12 +90,8 @@ def document(snap: Snapshot, language: Language = ENGLISH) -> tuple:
     return name, tuple(event_fields(snap, state, host, language) for state in snap.calendar)
 
 
-def calendar(snap: Snapshot, language: Language = ENGLISH) -> Calendar:
-    """The calendar; its prose (names, summaries, descriptions) in `language`."""
-    return _calendar(document(snap, language))
-
-
 def _calendar(document: tuple) -> Calendar:
+    """The calendar a `document` describes; its prose (names, summaries, descriptions) is the document's language."""
     from icalendar import Calendar, vDuration  # 40 ms of imports: only in a build that makes the calendar
 
     name, events = document

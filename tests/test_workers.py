@@ -86,3 +86,22 @@ def test_a_consumer_that_stops_early_leaves_no_worker(two_workers):
         break
     results.close()  # what a for loop's owner does when it stops early; no reliance on reference counting
     assert multiprocessing.active_children() == []
+
+
+def test_the_workers_run_at_most_a_few_jobs_ahead_of_the_caller(two_workers, tmp_path):
+    """Finished jobs hold their results until taken: workers that outran a slow caller would pile them up."""
+    import time
+
+    started = tmp_path / "started"
+
+    def job(k: int) -> int:
+        with open(started, "a") as handle:
+            handle.write(f"{k}\n")
+        return k
+
+    results = workers.each(job, list(range(40)))
+    first = next(results)
+    time.sleep(0.5)  # a slow caller: the workers are idle once they are far enough ahead
+    ahead = len(started.read_text().split())
+    assert ahead <= 4 * workers.AHEAD and ahead < 40  # the first batch, and what replaced the jobs done with it
+    assert sorted([first, *results]) == list(range(40))
